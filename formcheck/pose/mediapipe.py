@@ -1,0 +1,78 @@
+"""The MediaPipe Tasks PoseLandmarker, in VIDEO mode. The only module that imports mediapipe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from formcheck.errors import ModelError
+from formcheck.landmarks import NUM_LANDMARKS
+from formcheck.pose import DetectedPose
+
+
+class MediaPipeEstimator:
+    """Pose per frame with MediaPipe's PoseLandmarker (VIDEO mode: tracking across frames).
+
+    Must be closed explicitly (or used as a context manager): MediaPipe's native graph crashes
+    at interpreter exit when left open.
+    """
+
+    def __init__(
+        self,
+        model_path: Path,
+        num_poses: int = 1,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions
+        from mediapipe.tasks.python.vision import (
+            PoseLandmarker,
+            PoseLandmarkerOptions,
+            RunningMode,
+        )
+
+        self._mp = mp
+        options = PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model_path)),
+            running_mode=RunningMode.VIDEO,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_detection_confidence,
+            min_pose_presence_confidence=min_presence_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        try:
+            self._landmarker = PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as exc:
+            raise ModelError(
+                f"MediaPipe cannot load the pose model ({str(exc).splitlines()[0]}) — rebuild it "
+                "with `python tools/build_model.py` or pass --model PATH to a pose_landmarker_*.task",
+                model_path,
+            ) from exc
+
+    def estimate(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedPose]:
+        """Poses found in one RGB uint8 frame; `timestamp_ms` must increase strictly."""
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        poses = []
+        for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
+            a = np.array([(p.x, p.y, p.visibility or 0.0) for p in lms], np.float32)
+            w = np.array([(p.x, p.y, p.z) for p in world], np.float32)
+            if a.shape[0] != NUM_LANDMARKS:
+                continue
+            poses.append(DetectedPose(xy=a[:, :2], visibility=a[:, 2], world=w))
+        return poses
+
+    def close(self) -> None:
+        """Release the native graph."""
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> MediaPipeEstimator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

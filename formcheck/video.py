@@ -1,0 +1,246 @@
+"""Video in and out: probe a file, stream its frames upright with true timestamps, write H.264.
+
+Decoding uses PyAV (FFmpeg), so any container and codec FFmpeg reads works, and every frame keeps
+its presentation timestamp (phones record variable frame rate). Rotation metadata is applied.
+Frames are streamed, never held all in memory. `VideoSink` writes H.264 (yuv420p, +faststart),
+which plays in browsers and on phones; OpenCV's own writer cannot make H.264 here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from formcheck.errors import VideoError
+from formcheck.series import VideoInfo
+
+_READ_HINT = "check that it is a complete video file (mp4, mov, mkv, webm, avi) and export it again"
+
+
+def _rotation_cw(frame: av.VideoFrame) -> int:
+    """Clockwise rotation (0/90/180/270) that displays the frame upright.
+
+    FFmpeg's display matrix gives the counter-clockwise angle; players rotate by its negative.
+    """
+    try:
+        ccw = float(frame.rotation or 0.0)
+    except (AttributeError, ValueError):
+        return 0
+    return int(round(-ccw / 90.0)) % 4 * 90
+
+
+def _upright(img: np.ndarray, rotation_cw: int) -> np.ndarray:
+    if rotation_cw == 90:
+        return np.ascontiguousarray(np.rot90(img, k=-1))
+    if rotation_cw == 180:
+        return np.ascontiguousarray(img[::-1, ::-1])
+    if rotation_cw == 270:
+        return np.ascontiguousarray(np.rot90(img, k=1))
+    return img
+
+
+def _open(path: Path) -> av.container.InputContainer:
+    if not path.exists():
+        raise VideoError("file not found — check the path", path)
+    if path.is_dir():
+        raise VideoError("is a folder, not a video file — use `formcheck batch` for folders", path)
+    if path.stat().st_size == 0:
+        raise VideoError("the file is empty (0 bytes) — record or export the clip again", path)
+    try:
+        container = av.open(str(path), mode="r")
+    except av.error.FFmpegError as exc:
+        raise VideoError(f"not a video FFmpeg can read ({_reason(exc)}) — {_READ_HINT}", path) from exc
+    except OSError as exc:
+        raise VideoError(f"cannot be opened ({exc.strerror or exc}) — check its permissions", path) from exc
+    if not container.streams.video:
+        container.close()
+        kinds = sorted({s.type for s in container.streams}) or ["nothing"]
+        raise VideoError(
+            f"has no video stream (it holds {', '.join(kinds)}) — give a video of the athlete", path
+        )
+    return container
+
+
+def _reason(exc: Exception) -> str:
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.split(":")[0].strip().rstrip(".").lower() or type(exc).__name__
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    """Read a video's facts (size upright, fps, duration, rotation) from its container and first frame.
+
+    Raises:
+        VideoError: the file is missing, empty, not a video, or no frame can be decoded.
+    """
+    path = Path(path)
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        first = None
+        try:
+            for first in container.decode(stream):
+                break
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"no frame could be decoded ({_reason(exc)}) — {_READ_HINT}", path) from exc
+        if first is None:
+            raise VideoError(f"the video stream holds no frame — {_READ_HINT}", path)
+        rot = _rotation_cw(first)
+        w, h = (first.height, first.width) if rot in (90, 270) else (first.width, first.height)
+        rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+        fps = float(rate) if rate else 0.0
+        duration_s = 0.0
+        if stream.duration and stream.time_base:
+            duration_s = float(stream.duration * stream.time_base)
+        elif container.duration:
+            duration_s = container.duration / av.time_base
+        if not (0 < fps < 2000):
+            fps = 30.0
+        frames = int(stream.frames) if stream.frames else int(round(duration_s * fps))
+        return VideoInfo(
+            path=str(path),
+            width=int(w),
+            height=int(h),
+            fps=fps,
+            frames=max(frames, 1),
+            duration_s=duration_s,
+            rotation_deg=rot,
+            codec=stream.codec_context.name,
+        )
+    finally:
+        container.close()
+
+
+@dataclass
+class DecodeStats:
+    """What a decode pass saw. Filled while frames are read."""
+
+    frames: int = 0
+    damaged_packets: int = 0
+
+
+def read_frames(
+    path: str | os.PathLike, pixel_format: str = "rgb24", stats: DecodeStats | None = None
+) -> Iterator[tuple[float, np.ndarray]]:
+    """Yield (time_s, image) for every decodable frame, upright, in presentation order.
+
+    Args:
+        path: the video file.
+        pixel_format: "rgb24" (for the pose model) or "bgr24" (for OpenCV drawing).
+        stats: filled with the number of frames and of damaged packets skipped.
+
+    Times come from the container's timestamps, made strictly increasing; a frame without a
+    timestamp gets the previous time plus one frame interval. Damaged packets are skipped and
+    counted, so a file with a bad stretch still yields what can be decoded.
+    """
+    path = Path(path)
+    stats = stats if stats is not None else DecodeStats()
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = stream.average_rate or stream.guessed_rate
+        step = 1.0 / float(rate) if rate else 1.0 / 30.0
+        prev_t: float | None = None
+        t0: float | None = None
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.FFmpegError:
+                stats.damaged_packets += 1
+                continue
+            for frame in frames:
+                t = frame.time
+                if t is None:
+                    t = (prev_t + step) if prev_t is not None else 0.0
+                if t0 is None:
+                    t0 = t
+                t -= t0
+                if prev_t is not None and t <= prev_t:
+                    t = prev_t + 1e-4
+                prev_t = t
+                img = _upright(frame.to_ndarray(format=pixel_format), _rotation_cw(frame))
+                stats.frames += 1
+                yield t, img
+    except av.error.FFmpegError as exc:
+        if stats.frames == 0:
+            raise VideoError(f"no frame could be decoded ({_reason(exc)}) — {_READ_HINT}", path) from exc
+        stats.damaged_packets += 1
+    finally:
+        container.close()
+    if stats.frames == 0:
+        raise VideoError(f"no video frame could be decoded — {_READ_HINT}", path)
+
+
+class VideoSink:
+    """Write BGR frames to an H.264 MP4 (yuv420p, +faststart) with the given timestamps.
+
+    Timestamps are kept (90 kHz time base), so variable-frame-rate clips keep their timing, and
+    the output has the input's frame count and duration. Odd sizes are cropped by one pixel
+    (yuv420p needs even sizes).
+
+    Example:
+        with VideoSink(path, width, height, fps=30.0) as sink:
+            sink.write(frame_bgr, t_s)
+    """
+
+    TIME_BASE = Fraction(1, 90000)
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        width: int,
+        height: int,
+        fps: float,
+        crf: int = 23,
+        preset: str = "veryfast",
+    ) -> None:
+        self.path = Path(path)
+        self.width = width - width % 2
+        self.height = height - height % 2
+        self._frame_s = 1.0 / fps if fps > 0 else 1.0 / 30.0
+        self._container = av.open(str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"})
+        rate = Fraction(fps).limit_denominator(1001) if fps > 0 else Fraction(30)
+        stream = self._container.add_stream("libx264", rate=rate)
+        stream.width = self.width
+        stream.height = self.height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = self.TIME_BASE
+        stream.codec_context.time_base = self.TIME_BASE
+        stream.options = {"crf": str(crf), "preset": preset, "movflags": "+faststart"}
+        self._stream = stream
+        self._last_pts = -1
+        self.frames = 0
+
+    def write(self, bgr: np.ndarray, t_s: float) -> None:
+        """Encode one frame shown at time `t_s` (seconds from the clip's start)."""
+        if bgr.shape[0] != self.height or bgr.shape[1] != self.width:
+            bgr = bgr[: self.height, : self.width]
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(bgr), format="bgr24")
+        pts = max(int(round(t_s / self.TIME_BASE)), self._last_pts + 1)
+        frame.pts = pts
+        frame.time_base = self.TIME_BASE
+        self._last_pts = pts
+        self._container.mux(self._stream.encode(frame))
+        self.frames += 1
+
+    def close(self) -> None:
+        """Flush the encoder and finish the file."""
+        if self._container is None:
+            return
+        try:
+            self._container.mux(self._stream.encode(None))
+        finally:
+            self._container.close()
+            self._container = None
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
