@@ -56,6 +56,11 @@ class _Bars:
         self.name = name
         self.enabled = sys.stderr.isatty()
         self.bars: dict = {}
+        # Measured now: once native stderr (fd 2) is silenced, tqdm cannot size the terminal.
+        try:
+            self.ncols = min(os.get_terminal_size(sys.stderr.fileno()).columns or 100, 120)
+        except (OSError, ValueError):
+            self.ncols = 100
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
@@ -64,7 +69,7 @@ class _Bars:
 
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=f"{self.LABELS.get(stage, stage)}{self.name}", unit="fr", file=sys.stderr, leave=False, dynamic_ncols=True)
+            bar = self.bars[stage] = tqdm(total=total, desc=f"{self.LABELS.get(stage, stage)}{self.name}", unit="fr", file=sys.stderr, leave=False, ncols=self.ncols, nrows=20)
         if total != bar.total:
             bar.total = total
         bar.update(done - bar.n)

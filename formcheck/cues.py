@@ -83,19 +83,22 @@ class Profile:
 
 
 _FIELDS = {f.name for f in fields(CueSpec)} - {"id"}
+_TOP = {"name", "min_visibility", "cues"}
 
 
-def _merge(base: dict, override: dict, where: str) -> dict:
-    out = dict(base)
-    for key, value in override.items():
-        if key not in base and where:
-            valid = ", ".join(sorted(base))
-            raise ConfigError(f"unknown key '{where}{key}' — valid keys: {valid}")
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            out[key] = _merge(base[key], value, f"{where}{key}.")
-        else:
-            out[key] = value
-    return out
+def _check_override(user: dict, known_cues: dict) -> None:
+    """Reject unknown keys and cues with a message that lists the valid ones."""
+    for key in user:
+        if key not in _TOP:
+            raise ConfigError(f"unknown key '{key}' — valid keys: {', '.join(sorted(_TOP))}")
+    for cue_id, cue in user.get("cues", {}).items():
+        if cue_id not in known_cues:
+            raise ConfigError(f"unknown cue '{cue_id}' — valid cues: {', '.join(known_cues)}")
+        if not isinstance(cue, dict):
+            raise ConfigError(f"'cues.{cue_id}' must be a table of settings")
+        bad = sorted(set(cue) - _FIELDS)
+        if bad:
+            raise ConfigError(f"unknown key 'cues.{cue_id}.{bad[0]}' — valid keys: {', '.join(sorted(_FIELDS))}")
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
@@ -114,15 +117,14 @@ def load_profile(path: str | Path | None = None) -> Profile:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"the profile is not valid TOML ({exc}) — fix the file", path) from exc
         try:
-            data = _merge(data, user, "")
-            for cue_id, cue in user.get("cues", {}).items():
-                if cue_id not in tomllib.loads(text)["cues"]:
-                    raise ConfigError(f"unknown cue '{cue_id}' — valid cues: {', '.join(data['cues'])}")
-                bad = set(cue) - _FIELDS
-                if bad:
-                    raise ConfigError(f"unknown key 'cues.{cue_id}.{sorted(bad)[0]}' — valid keys: {', '.join(sorted(_FIELDS))}")
+            _check_override(user, data["cues"])
         except ConfigError as exc:
             raise ConfigError(f"{exc} (in the profile)", path) from None
+        for key, value in user.items():
+            if key != "cues":
+                data[key] = value
+        for cue_id, cue in user.get("cues", {}).items():
+            data["cues"][cue_id] = {**data["cues"][cue_id], **cue}
     cues = []
     for cue_id, c in data["cues"].items():
         try:

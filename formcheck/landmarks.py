@@ -84,6 +84,8 @@ def _pairs() -> tuple[tuple[Landmark, Landmark], ...]:
     for lm in Landmark:
         if lm.name.startswith("LEFT_"):
             out.append((lm, Landmark["RIGHT_" + lm.name[5:]]))
+        elif lm.name.endswith("_LEFT"):  # MOUTH_LEFT / MOUTH_RIGHT
+            out.append((lm, Landmark[lm.name[:-5] + "_RIGHT"]))
     return tuple(out)
 
 

@@ -1,0 +1,79 @@
+"""Throughput: model-only frames/s vs `formcheck analyze` frames/s on the same clip, one run.
+
+    .venv/bin/python bench/throughput.py [CLIP] [--repeat N]
+
+Model-only decodes the clip's frames into memory first, then times only `detect_for_video` on
+them (same model, same frames, nothing else). `analyze` is timed as a real process with all
+outputs, and with --no-video. Ratios are printed side by side. Not a test: timings vary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formcheck.pose import find_model, load_estimator  # noqa: E402
+from formcheck.video import probe, read_frames  # noqa: E402
+
+
+def model_only(clip: Path) -> tuple[float, int]:
+    frames = [(t, img) for t, img in read_frames(clip, "rgb24")]
+    est = load_estimator(find_model())
+    try:
+        est.estimate(frames[0][1], 0)  # warm-up (graph start)
+        start = time.perf_counter()
+        for i, (_, img) in enumerate(frames[1:], start=1):
+            est.estimate(img, i * 33 + 1)
+        elapsed = time.perf_counter() - start
+    finally:
+        est.close()
+    return (len(frames) - 1) / elapsed, len(frames)
+
+
+def decode_only(clip: Path) -> float:
+    start = time.perf_counter()
+    n = sum(1 for _ in read_frames(clip, "rgb24"))
+    return n / (time.perf_counter() - start)
+
+
+def analyze(clip: Path, *extra: str) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", out, *extra], check=True, capture_output=True)
+        return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("clip", nargs="?", default=str(next((ROOT / "sample_videos").glob("backward_*.mp4"))))
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    clip = Path(args.clip)
+    info = probe(clip)
+    print(f"clip: {clip.name}  {info.width}x{info.height}  {info.fps:.1f} fps  {info.frames} frames")
+    dec = decode_only(clip)
+    best_model = max(model_only(clip)[0] for _ in range(args.repeat))
+    full = min(analyze(clip) for _ in range(args.repeat))
+    novid = min(analyze(clip, "--no-video") for _ in range(args.repeat))
+    n = info.frames
+    rows = [
+        ("decode only", dec),
+        ("model only", best_model),
+        ("analyze (all outputs, incl. process start)", n / full),
+        ("analyze --no-video (incl. process start)", n / novid),
+    ]
+    for name, fps in rows:
+        print(f"{name:46s} {fps:8.1f} frames/s")
+    print(f"{'analyze / model-only':46s} {n / full / best_model:8.2f}")
+    print(f"{'analyze --no-video / model-only':46s} {n / novid / best_model:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
