@@ -6,92 +6,15 @@ traceback); 2 usage error (click's own).
 
 from __future__ import annotations
 
-import contextlib
-import io
+import importlib
 import logging
-import os
 import sys
-import traceback
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
 from formcheck import __version__
-from formcheck.errors import FormcheckError
-
-
-@contextlib.contextmanager
-def quiet_native_stderr(enabled: bool) -> Iterator[None]:
-    """Send native (C++) writes to fd 2 to /dev/null while Python's sys.stderr keeps working.
-
-    MediaPipe and TFLite log straight to file descriptor 2, ignoring Python's logging; their
-    noise is hidden unless -v. Python's own stderr is re-pointed at a duplicate of the original.
-    """
-    if not enabled:
-        yield
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
-    old = sys.stderr
-    sys.stderr = io.TextIOWrapper(os.fdopen(os.dup(saved), "wb", buffering=0), encoding="utf-8", errors="replace", line_buffering=True)
-    try:
-        yield
-    finally:
-        sys.stderr.flush()
-        sys.stderr = old
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
-class _Bars:
-    """tqdm progress bars per stage, only when stderr is a terminal."""
-
-    LABELS = {"pose": "pose  ", "video": "video "}
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.enabled = sys.stderr.isatty()
-        self.bars: dict = {}
-        # Measured now: once native stderr (fd 2) is silenced, tqdm cannot size the terminal.
-        try:
-            self.ncols = min(os.get_terminal_size(sys.stderr.fileno()).columns or 100, 120)
-        except (OSError, ValueError):
-            self.ncols = 100
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        bar = self.bars.get(stage)
-        if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=f"{self.LABELS.get(stage, stage)}{self.name}", unit="fr", file=sys.stderr, leave=False, ncols=self.ncols, nrows=20)
-        if total != bar.total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
-
-
-def _fail(exc: BaseException, verbose: bool, fallback: str | None = None) -> None:
-    """Print one line `error: <file>: <message>` (and the traceback with -v); exit 1."""
-    if verbose:
-        traceback.print_exception(exc, file=sys.stderr)
-    if isinstance(exc, FormcheckError):
-        where = f"{exc.path}: " if exc.path is not None else (f"{fallback}: " if fallback else "")
-        msg = f"error: {where}{exc.message}"
-    else:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        where = f"{fallback}: " if fallback else ""
-        msg = f"error: {where}unexpected failure ({type(exc).__name__}: {first}) — run again with -v and report it"
-    click.echo(msg, err=True)
-    sys.exit(1)
+from formcheck.console import Bars, fail, quiet_native_stderr
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,7 +40,7 @@ def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: 
         video=not no_video,
         profile_path=str(profile) if profile else None,
     )
-    bars = _Bars(clip.name)
+    bars = Bars(clip.name)
     with quiet_native_stderr(not verbose):
         try:
             result = run(clip, out, options, progress=bars)
@@ -127,7 +50,7 @@ def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: 
             sys.exit(130)
         except Exception as exc:  # noqa: BLE001 - every failure becomes one line
             bars.close()
-            _fail(exc, verbose, str(clip))
+            fail(exc, verbose, str(clip))
         bars.close()
     _summary(result.out_dir, result.report)
 
@@ -144,7 +67,7 @@ def rescore(results: Path, profile: Path | None, verbose: bool) -> None:
     try:
         result = run(results, str(profile) if profile else None)
     except Exception as exc:  # noqa: BLE001
-        _fail(exc, verbose, str(results))
+        fail(exc, verbose, str(results))
     _summary(result.out_dir, result.report)
 
 
@@ -162,6 +85,17 @@ def _summary(out_dir: Path, rep: dict) -> None:
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+# Further commands live in formcheck/commands/<name>.py, each exposing a click `command`.
+for _name in ("batch", "live", "serve"):
+    try:
+        _module = importlib.import_module(f"formcheck.commands.{_name}")
+    except ModuleNotFoundError as _exc:  # not built yet
+        if _exc.name != f"formcheck.commands.{_name}":
+            raise
+        continue
+    cli.add_command(_module.command, _name)
 
 
 def main() -> None:

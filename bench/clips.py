@@ -1,0 +1,41 @@
+"""Make longer benchmark clips by looping a sample clip (forwards, then backwards, so the motion
+stays continuous), optionally upscaled. Cached under bench/.cache/ (not committed)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from formcheck.video import VideoSink, probe, read_frames  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+
+
+def looped_clip(src: Path, seconds: float, height: int | None = None) -> Path:
+    """A clip of `seconds` made from `src` played forwards and backwards, scaled to `height`."""
+    info = probe(src)
+    h = height or info.height
+    w = int(round(info.width * h / info.height / 2)) * 2
+    dest = CACHE / f"{src.stem}_{int(seconds)}s_{h}p.mp4"
+    if dest.exists():
+        return dest
+    CACHE.mkdir(parents=True, exist_ok=True)
+    frames = [cv2.resize(img, (w, h), interpolation=cv2.INTER_CUBIC) if h != info.height else img for _, img in read_frames(src, "bgr24")]
+    cycle = frames + frames[-2:0:-1]
+    total = int(seconds * info.fps)
+    tmp = dest.with_suffix(".partial.mp4")
+    with VideoSink(tmp, w, h, info.fps, crf=26, preset="veryfast") as sink:
+        for i in range(total):
+            sink.write(cycle[i % len(cycle)], i / info.fps)
+    tmp.replace(dest)
+    return dest
+
+
+if __name__ == "__main__":
+    src = Path(sys.argv[1]) if len(sys.argv) > 1 else next((ROOT / "sample_videos").glob("backward_*.mp4"))
+    print(looped_clip(src, float(sys.argv[2]) if len(sys.argv) > 2 else 60.0, int(sys.argv[3]) if len(sys.argv) > 3 else None))

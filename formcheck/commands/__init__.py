@@ -1,0 +1,1 @@
+"""CLI commands beyond analyze/rescore, one module each (batch, live, serve)."""
