@@ -56,7 +56,9 @@ def repair_leg_swaps(xy: np.ndarray, t: np.ndarray) -> int:
     """
     left = [L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX]
     right = [L.RIGHT_ANKLE, L.RIGHT_HEEL, L.RIGHT_FOOT_INDEX]
-    d = np.nanmean(xy[:, left, 0] - xy[:, right, 0], axis=1)
+    diff = xy[:, left, 0] - xy[:, right, 0]
+    counts = np.isfinite(diff).sum(axis=1)
+    d = np.where(counts > 0, np.nansum(diff, axis=1) / np.maximum(counts, 1), np.nan)
     ok = np.isfinite(d)
     if ok.sum() < 10 or len(t) < 10:
         return 0

@@ -1,4 +1,9 @@
-"""Cue definitions (data, from a TOML profile) and how a measured value becomes a band and a score."""
+"""Cue definitions (data, from a TOML profile) and how measured values become bands and scores.
+
+A cue (e.g. `arm_swing`) is measured by components (amplitude, elbow, arm–leg phase). Each
+component has its own bands; the cue's band is the worst band of its assessed components
+(advisory components can lower it to fair at most), its score the weighted mean of theirs.
+"""
 
 from __future__ import annotations
 
@@ -10,35 +15,31 @@ from pathlib import Path
 from formcheck.errors import ConfigError
 
 DEFAULT_PROFILE = "backward_running.toml"
-STATUSES = ("good", "fair", "poor", "not_assessed")
+BANDS = ("good", "fair", "poor", "not_assessed")
+_RANK = {"good": 0, "fair": 1, "poor": 2}
 
 
 @dataclass(frozen=True)
-class CueSpec:
-    """One coaching cue: how it is measured and judged. Loaded from the profile TOML."""
+class ComponentSpec:
+    """One measured quantity of a cue, with its bands."""
 
     id: str
-    title: str
-    group: str
-    body: str
     unit: str
     good: tuple[float, float]
     fair: tuple[float, float]
     views: tuple[str, ...]
-    min_steps: int
-    weight: float
     source: str
     meaning: str
-    tip_low: str
-    tip_high: str
+    min_steps: int = 0
+    weight: float = 1.0
     advisory: bool = False
     running_only: bool = False
     needs_image_travel: bool = False
+    needs_start: bool = False
     min_duration_s: float = 0.0
-    not_assessable: str = ""
 
     def band(self, value: float) -> str:
-        """good / fair / poor for a value (advisory cues are never worse than fair)."""
+        """good / fair / poor for a value (advisory components are never worse than fair)."""
         if self.good[0] <= value <= self.good[1]:
             return "good"
         if self.fair[0] <= value <= self.fair[1] or self.advisory:
@@ -46,7 +47,7 @@ class CueSpec:
         return "poor"
 
     def score(self, value: float) -> float:
-        """0–100: 100 inside `good`, 100→60 across the fair margin, 60→0 beyond it."""
+        """0–100: 100 inside `good`, 100→60 across the fair margin, 60→0 as far again beyond it."""
         lo, hi = self.good
         if lo <= value <= hi:
             return 100.0
@@ -57,12 +58,32 @@ class CueSpec:
         if dist <= margin:
             s = 100.0 - 40.0 * dist / margin
         else:
-            s = max(0.0, 60.0 - 60.0 * (dist - margin) / max(margin, 1e-9))
+            s = max(0.0, 60.0 - 60.0 * (dist - margin) / margin)
         return max(s, 60.0) if self.advisory else s
 
-    def tip(self, value: float) -> str:
-        """The coaching tip for a value below or above the good band."""
-        return self.tip_low if value < self.good[0] else self.tip_high
+
+@dataclass(frozen=True)
+class CueSpec:
+    """One coaching cue."""
+
+    id: str
+    title: str
+    body: str  # head | trunk | arms | legs: the skeleton part coloured by this cue
+    weight: float
+    tip_low: str
+    tip_high: str
+    components: tuple[ComponentSpec, ...]
+
+    def component(self, comp_id: str) -> ComponentSpec:
+        """The component with this id."""
+        for c in self.components:
+            if c.id == comp_id:
+                return c
+        raise KeyError(comp_id)
+
+    def tip(self, comp: ComponentSpec, value: float) -> str:
+        """The coaching tip for a component value below or above its good band."""
+        return self.tip_low if value < comp.good[0] else self.tip_high
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,7 @@ class Profile:
 
     name: str
     min_visibility: float
+    hysteresis_s: float
     cues: tuple[CueSpec, ...]
     path: str
 
@@ -82,23 +104,57 @@ class Profile:
         raise KeyError(cue_id)
 
 
-_FIELDS = {f.name for f in fields(CueSpec)} - {"id"}
-_TOP = {"name", "min_visibility", "cues"}
+def worst(bands: list[str]) -> str:
+    """The worst of some good/fair/poor bands."""
+    return max(bands, key=_RANK.__getitem__)
 
 
-def _check_override(user: dict, known_cues: dict) -> None:
-    """Reject unknown keys and cues with a message that lists the valid ones."""
-    for key in user:
+_COMP_FIELDS = {f.name for f in fields(ComponentSpec)} - {"id"}
+_CUE_FIELDS = {f.name for f in fields(CueSpec)} - {"id"}
+_TOP = {"name", "min_visibility", "hysteresis_s", "cues"}
+
+
+def _unknown(kind: str, key: str, valid: set[str] | list[str]) -> ConfigError:
+    return ConfigError(f"unknown {kind} '{key}' — valid: {', '.join(sorted(valid))}")
+
+
+def _overlay(base: dict, user: dict) -> None:
+    """Lay the user's profile over the built-in one, in place; unknown names are errors."""
+    for key, value in user.items():
         if key not in _TOP:
-            raise ConfigError(f"unknown key '{key}' — valid keys: {', '.join(sorted(_TOP))}")
+            raise _unknown("key", key, _TOP)
+        if key != "cues":
+            base[key] = value
     for cue_id, cue in user.get("cues", {}).items():
-        if cue_id not in known_cues:
-            raise ConfigError(f"unknown cue '{cue_id}' — valid cues: {', '.join(known_cues)}")
-        if not isinstance(cue, dict):
-            raise ConfigError(f"'cues.{cue_id}' must be a table of settings")
-        bad = sorted(set(cue) - _FIELDS)
-        if bad:
-            raise ConfigError(f"unknown key 'cues.{cue_id}.{bad[0]}' — valid keys: {', '.join(sorted(_FIELDS))}")
+        if cue_id not in base["cues"]:
+            raise _unknown("cue", cue_id, list(base["cues"]))
+        for key, value in cue.items():
+            if key not in _CUE_FIELDS:
+                raise _unknown("key", f"cues.{cue_id}.{key}", _CUE_FIELDS)
+            if key != "components":
+                base["cues"][cue_id][key] = value
+                continue
+            comps = base["cues"][cue_id]["components"]
+            for comp_id, comp in value.items():
+                if comp_id not in comps:
+                    raise _unknown("component", f"cues.{cue_id}.components.{comp_id}", list(comps))
+                bad = sorted(set(comp) - _COMP_FIELDS)
+                if bad:
+                    raise _unknown("key", f"cues.{cue_id}.components.{comp_id}.{bad[0]}", _COMP_FIELDS)
+                comps[comp_id].update(comp)
+
+
+def _component(cid: str, data: dict, where: str) -> ComponentSpec:
+    try:
+        spec = ComponentSpec(
+            id=cid,
+            **{**data, "good": tuple(map(float, data["good"])), "fair": tuple(map(float, data["fair"])), "views": tuple(data["views"])},
+        )
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ConfigError(f"{where} is incomplete or invalid ({exc}) — see the built-in profile") from exc
+    if not (spec.fair[0] <= spec.good[0] <= spec.good[1] <= spec.fair[1]):
+        raise ConfigError(f"{where}: the good band must lie inside the fair band")
+    return spec
 
 
 def load_profile(path: str | Path | None = None) -> Profile:
@@ -107,8 +163,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
     Raises:
         ConfigError: the file cannot be read, is not TOML, or names unknown cues or keys.
     """
-    text = resources.files("formcheck.profiles").joinpath(DEFAULT_PROFILE).read_text("utf-8")
-    data = tomllib.loads(text)
+    data = tomllib.loads(resources.files("formcheck.profiles").joinpath(DEFAULT_PROFILE).read_text("utf-8"))
     if path is not None:
         try:
             user = tomllib.loads(Path(path).read_text("utf-8"))
@@ -117,26 +172,52 @@ def load_profile(path: str | Path | None = None) -> Profile:
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"the profile is not valid TOML ({exc}) — fix the file", path) from exc
         try:
-            _check_override(user, data["cues"])
-        except ConfigError as exc:
+            _overlay(data, user)
+        except (ConfigError, AttributeError, TypeError) as exc:
             raise ConfigError(f"{exc} (in the profile)", path) from None
-        for key, value in user.items():
-            if key != "cues":
-                data[key] = value
-        for cue_id, cue in user.get("cues", {}).items():
-            data["cues"][cue_id] = {**data["cues"][cue_id], **cue}
     cues = []
-    for cue_id, c in data["cues"].items():
-        try:
-            spec = CueSpec(id=cue_id, **{**c, "good": tuple(c["good"]), "fair": tuple(c["fair"]), "views": tuple(c["views"])})
-        except (TypeError, KeyError) as exc:
-            raise ConfigError(f"cue '{cue_id}' is incomplete ({exc}) — see the built-in profile", path) from exc
-        if not (spec.fair[0] <= spec.good[0] <= spec.good[1] <= spec.fair[1]):
-            raise ConfigError(f"cue '{cue_id}': the good band must lie inside the fair band", path)
-        cues.append(spec)
+    try:
+        for cue_id, c in data["cues"].items():
+            comps = tuple(_component(k, v, f"cues.{cue_id}.components.{k}") for k, v in c["components"].items())
+            cues.append(CueSpec(id=cue_id, **{**c, "components": comps}))
+    except ConfigError as exc:
+        raise ConfigError(str(exc), path) from None
+    except (TypeError, KeyError) as exc:
+        raise ConfigError(f"a cue is incomplete ({exc}) — see the built-in profile", path) from exc
     return Profile(
-        name=data.get("name", "backward_running"),
+        name=str(data.get("name", "backward_running")),
         min_visibility=float(data.get("min_visibility", 0.5)),
+        hysteresis_s=float(data.get("hysteresis_s", 1.0)),
         cues=tuple(cues),
         path=str(path) if path else "built-in",
     )
+
+
+class CueHysteresis:
+    """Shown bands that change only after a new band has held for `hold_s` (no flicker live).
+
+    Example:
+        h = CueHysteresis(1.0)
+        shown = h.update({"cadence": "fair"}, t_s=12.3)
+    """
+
+    def __init__(self, hold_s: float) -> None:
+        self.hold_s = hold_s
+        self.shown: dict[str, str] = {}
+        self._pending: dict[str, tuple[str, float]] = {}
+
+    def update(self, bands: dict[str, str], t_s: float) -> dict[str, str]:
+        """Feed the latest bands at time `t_s`; returns the bands to show."""
+        for cue_id, band in bands.items():
+            if cue_id not in self.shown:
+                self.shown[cue_id] = band
+            elif band == self.shown[cue_id]:
+                self._pending.pop(cue_id, None)
+            else:
+                pending = self._pending.get(cue_id)
+                if pending is None or pending[0] != band:
+                    self._pending[cue_id] = (band, t_s)
+                elif t_s - pending[1] >= self.hold_s:
+                    self.shown[cue_id] = band
+                    del self._pending[cue_id]
+        return dict(self.shown)

@@ -37,6 +37,9 @@ class GaitOptions:
     side_view_max_width: float = 0.35  # shoulder width / trunk length
     front_view_min_width: float = 0.65
     window_s: float = 2.0  # windows for direction / movement-type changes
+    min_periodicity: float = 0.15  # autocorrelation peak of the feet's alternation
+    min_foot_spread: float = 0.35  # p90 distance between the ankles, leg lengths
+    min_body_travel_confidence: float = 0.6  # treadmill: how consistently planted feet sweep
 
 
 @dataclass
@@ -115,7 +118,11 @@ def facing_series(p: np.ndarray, vis: np.ndarray) -> np.ndarray:
 
 
 def _stride_period_s(p: np.ndarray, t: np.ndarray, opts: GaitOptions) -> float | None:
-    """Stride period from the autocorrelation of the horizontal distance between the ankles."""
+    """Stride period from the autocorrelation of the horizontal distance between the ankles.
+
+    None when the feet do not alternate clearly (periodicity below `min_periodicity`) or never
+    get far apart (`min_foot_spread` leg lengths): standing, lunging, exercising on the spot.
+    """
     d = p[:, L.LEFT_ANKLE, 0] - p[:, L.RIGHT_ANKLE, 0]
     ok = np.isfinite(d)
     if ok.sum() < 20:
@@ -126,25 +133,37 @@ def _stride_period_s(p: np.ndarray, t: np.ndarray, opts: GaitOptions) -> float |
     ac = np.correlate(d, d, mode="full")[len(d) - 1 :]
     if ac[0] <= 0:
         return None
-    ac = ac / ac[0]
+    ac = ac / ac[0] * len(d) / (len(d) - np.arange(len(d)))  # unbiased: lag k has N − k terms
     lo = int(fps * 2.0 / opts.step_freq_hz[1])  # stride = 2 steps
     hi = min(int(fps * 2.0 / opts.step_freq_hz[0]), len(ac) - 1)
     if hi <= lo + 1:
         return None
-    peaks, props = find_peaks(ac[lo : hi + 1], height=0.1)
+    peaks, props = find_peaks(ac[lo : hi + 1], height=opts.min_periodicity)
     if not len(peaks):
+        return None
+    spread = np.linalg.norm(p[:, L.LEFT_ANKLE] - p[:, L.RIGHT_ANKLE], axis=-1)
+    leg = leg_length(p)
+    if not np.isfinite(leg) or np.nanpercentile(spread, 90) < opts.min_foot_spread * leg:
         return None
     best = peaks[np.argmax(props["peak_heights"])] + lo
     return best / fps
 
 
-def _events(rel: np.ndarray, distance: int, prominence: float) -> np.ndarray:
+def _events(rel: np.ndarray, distance: int, prominence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Peak frames of `rel` and their sub-frame offsets (parabolic interpolation, in frames)."""
     ok = np.isfinite(rel)
     if ok.sum() < 5:
-        return np.array([], int)
+        return np.array([], int), np.array([])
     filled = np.interp(np.arange(len(rel)), np.flatnonzero(ok), rel[ok])
     peaks, _ = find_peaks(filled, distance=max(distance, 1), prominence=prominence)
-    return peaks[ok[peaks]]
+    peaks = peaks[ok[peaks]]
+    offsets = np.zeros(len(peaks))
+    for k, i in enumerate(peaks):
+        if 0 < i < len(filled) - 1:
+            a, b, c = filled[i - 1], filled[i], filled[i + 1]
+            den = a - 2 * b + c
+            offsets[k] = float(np.clip(0.5 * (a - c) / den, -0.5, 0.5)) if den < 0 else 0.0
+    return peaks, offsets
 
 
 def find_contacts(
@@ -162,26 +181,41 @@ def find_contacts(
         to_lm = L[f"{side}_HEEL"] if backward else L[f"{side}_FOOT_INDEX"]
         ic_rel = travel * (p[:, ic_lm, 0] - hip_x)
         to_rel = -travel * (p[:, to_lm, 0] - hip_x)
-        ics = _events(ic_rel, distance, prominence)
-        tos = _events(to_rel, distance, prominence)
+        ics, ic_off = _events(ic_rel, distance, prominence)
+        tos, to_off = _events(to_rel, distance, prominence)
+        dt = 1.0 / fps
         for k, ic in enumerate(ics):
             nxt = ics[k + 1] if k + 1 < len(ics) else len(t)
-            after = tos[(tos > ic) & (tos < nxt)]
-            to = int(after[0]) if len(after) else None
-            out.append(Contact(side.lower(), int(ic), to, float(t[ic]), float(t[to]) if to is not None else None))
+            sel = np.flatnonzero((tos > ic) & (tos < nxt))
+            to = int(tos[sel[0]]) if len(sel) else None
+            to_s = float(t[to] + to_off[sel[0]] * dt) if to is not None else None
+            out.append(Contact(side.lower(), int(ic), to, float(t[ic] + ic_off[k] * dt), to_s))
     out.sort(key=lambda c: c.ic_frame)
     return out
 
 
 def _cadence(contacts: list[Contact]) -> tuple[float | None, float | None, str]:
-    """Steps per minute from contact times: alternate-foot step intervals, else strides / 2."""
-    steps = [
-        b.ic_s - a.ic_s for a, b in zip(contacts, contacts[1:], strict=False) if a.foot != b.foot
-    ]
+    """Steps per minute from alternate-foot step intervals (else strides / 2).
+
+    Intervals between landings and between take-offs are pooled: both measure the step period,
+    and together they make the estimate the same for a clip and its time-reversed copy (time
+    reversal swaps landings and take-offs).
+    """
+    steps = []
+    for times in (
+        [(c.ic_s, c.foot) for c in contacts],
+        sorted((c.to_s, c.foot) for c in contacts if c.to_s is not None),
+    ):
+        steps += [b[0] - a[0] for a, b in zip(times, times[1:], strict=False) if a[1] != b[1]]
     if len(steps) >= 3:
-        spm = 60.0 / np.array(steps)
-        q1, q3 = np.percentile(spm, [25, 75])
-        return float(np.median(spm)), float(q3 - q1), "steps"
+        steps_a = np.array(steps)
+        # Mean of the intervals near the median: robust to a missed or extra contact, and not
+        # quantised to whole frames the way a median of frame-based intervals is.
+        keep = np.abs(steps_a - np.median(steps_a)) <= 0.3 * np.median(steps_a)
+        if keep.sum() >= 3:  # else the intervals are too irregular to be steps
+            spm = 60.0 / steps_a[keep]
+            q1, q3 = np.percentile(spm, [25, 75])
+            return float(60.0 / steps_a[keep].mean()), float(q3 - q1), "steps"
     strides = []
     for foot in SIDES:
         ts = [c.ic_s for c in contacts if c.foot == foot]
@@ -285,8 +319,13 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     travel_conf = min(1.0, abs(speed) / (2 * opts.stationary_speed_legs_s)) if travel else 0.0
     stride_s = _stride_period_s(p, t, opts)
     if not travel and stride_s is not None:
-        travel, travel_conf = _body_travel(p, t)
-        source = "body" if travel else "none"
+        # No travel in the image: a treadmill, or someone moving on the spot. Only a clear,
+        # consistent sweep of the planted feet against one direction counts as locomotion.
+        body, body_conf = _body_travel(p, t)
+        if body and body_conf >= opts.min_body_travel_confidence:
+            travel, travel_conf, source = body, body_conf, "body"
+        else:
+            stride_s = None
     width = frame_metrics(series, facing or 1)["shoulder_width_ratio"]
     view, near = camera_view(width, vis, p, opts)
     g = Gait(

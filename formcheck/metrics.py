@@ -59,6 +59,8 @@ def frame_metrics(series: PoseSeries, facing: float) -> dict[str, np.ndarray]:
         elbow_flexion_{left,right}_deg: 180 − shoulder-elbow-wrist angle.
         shoulder_flexion_{left,right}_deg: upper arm vs trunk line, + = arm toward facing.
         thigh_angle_{left,right}_deg: thigh vs vertical, + = knee toward facing.
+        trunk_tilt_image_deg: trunk vs image vertical, + = image right (lateral sway, frontal views).
+        shoulder_drop_ratio: vertical ear-to-shoulder distance / trunk length (small = shrugged).
         pelvis_tilt_deg: hip line vs horizontal (frontal views).
         shoulder_width_ratio: shoulder width / trunk length (small in side views).
     """
@@ -81,6 +83,11 @@ def frame_metrics(series: PoseSeries, facing: float) -> dict[str, np.ndarray]:
         down_trunk = lean_from_vertical(sho, hip, facing)
         out[f"shoulder_flexion_{side}_deg"] = _wrap(down_trunk - arm)
         out[f"thigh_angle_{side}_deg"] = _wrap(180.0 - lean_from_vertical(h, k, facing))
+    # Frontal-plane trunk tilt in the image (lateral sway in front/back views): + = image right.
+    out["trunk_tilt_image_deg"] = lean_from_vertical(hip, sho, 1.0)
+    # Shrug proxy: how far the shoulders sit below the ears, in trunk lengths.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["shoulder_drop_ratio"] = (sho[:, 1] - ear[:, 1]) / np.linalg.norm(sho - hip, axis=-1)
     lh, rh = p[:, L.LEFT_HIP], p[:, L.RIGHT_HIP]
     d = rh - lh
     out["pelvis_tilt_deg"] = np.degrees(np.arctan2(d[:, 1], np.abs(d[:, 0])))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck import engine, render, report
+from formcheck import engine, render, report, subject
 from formcheck._threads import Consumer, prefetch
 from formcheck.errors import AnalysisError, OutputError
 from formcheck.pose import ModelInfo, find_model, load_estimator
@@ -62,16 +62,27 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def estimate_poses(
-    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None
-) -> tuple[PoseSeries, DecodeStats]:
-    """Pass 1: the raw pose series of the clip (one person per frame; NaN where none)."""
+#: Seconds between the sparse multi-person checks of pass 1.
+SCOUT_EVERY_S = 1.0
+#: The most people tracked at once when choosing the athlete.
+MAX_PEOPLE = 3
+
+
+def _track_single(
+    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None
+) -> tuple[PoseSeries, DecodeStats, int]:
+    """Pass 1: track one person (fast path) and, once a second, count everyone in the frame.
+
+    Returns the series, decoding stats and the most people seen in a checked frame.
+    """
     stats = DecodeStats()
     capacity = max(info.frames, 16)
     series = PoseSeries.empty(capacity, info.width, info.height)
-    estimator = load_estimator(model)
-    last_ms = -1
-    n = 0
+    tracker = load_estimator(model)
+    # Single-frame detection finds small or low-contrast people less readily than tracking does,
+    # so the scout accepts weaker detections: a false alarm only costs the slower path.
+    scout = load_estimator(model, num_poses=MAX_PEOPLE, video=False, min_confidence=0.3)
+    last_ms, n, next_scout, people_max = -1, 0, 0.0, 0
     try:
         for t_s, rgb in prefetch(read_frames(clip, "rgb24", stats), maxsize=4):
             if n == capacity:  # the container under-reported its frame count
@@ -81,19 +92,59 @@ def estimate_poses(
                 series, capacity = grown, capacity * 2
             ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
             last_ms = ms
-            poses = estimator.estimate(rgb, ms)
+            poses = tracker.estimate(rgb, ms)
             series.t_s[n] = t_s
             if poses:
-                pose = poses[0]
-                series.xy[n] = pose.xy
-                series.visibility[n] = pose.visibility
-                series.world[n] = pose.world
+                series.xy[n], series.visibility[n], series.world[n] = poses[0].xy, poses[0].visibility, poses[0].world
+            if t_s >= next_scout:
+                people_max = max(people_max, len(scout.estimate(rgb, ms)))
+                next_scout = t_s + SCOUT_EVERY_S
             n += 1
             if progress:
                 progress("pose", n, max(info.frames, n))
     finally:
+        tracker.close()
+        scout.close()
+    return series.truncated(n), stats, people_max
+
+
+def _track_many(
+    clip: Path, info: VideoInfo, model: ModelInfo, people: int, progress: Progress | None
+) -> tuple[PoseSeries, dict]:
+    """Slow path for clips with bystanders: track everyone, then pick the athlete."""
+    frames: list[list] = []
+    times: list[float] = []
+    estimator = load_estimator(model, num_poses=people)
+    last_ms = -1
+    try:
+        for t_s, rgb in prefetch(read_frames(clip, "rgb24"), maxsize=4):
+            ms = max(int(round(t_s * 1000.0)), last_ms + 1)
+            last_ms = ms
+            frames.append(estimator.estimate(rgb, ms))
+            times.append(t_s)
+            if progress:
+                progress("people", len(frames), max(info.frames, len(frames)))
+    finally:
         estimator.close()
-    return series.truncated(n), stats
+    return subject.choose(frames, np.array(times), info.width, info.height)
+
+
+def estimate_poses(
+    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None
+) -> tuple[PoseSeries, DecodeStats, dict]:
+    """The athlete's raw pose series (NaN where not found), decoding stats, and who was chosen."""
+    series, stats, people_max = _track_single(clip, info, model, progress)
+    if people_max <= 1:
+        return series, stats, {
+            "method": "single",
+            "people_max": people_max,
+            "reason": "only one person was in view in the checked frames (one per second)",
+        }
+    many, chosen = _track_many(clip, info, model, min(people_max, MAX_PEOPLE), progress)
+    if len(many) != len(series):  # the two decodes must agree; keep the single track otherwise
+        chosen = {**chosen, "method": "single", "reason": "the multi-person pass disagreed on the frame count; kept the single track"}
+        return series, stats, chosen
+    return many, stats, chosen
 
 
 def render_video(
@@ -169,7 +220,7 @@ def analyze(
     info = probe(clip)
     model = find_model(options.model_path)
     profile = engine.load_profile(options.profile_path)
-    raw, stats = estimate_poses(clip, info, model, progress)
+    raw, stats, chosen = estimate_poses(clip, info, model, progress)
     info = engine.with_decoded_count(info, raw, stats)
     if not raw.detected.any():
         raise AnalysisError(
@@ -181,6 +232,7 @@ def analyze(
         "input": {**info.to_dict(), "path": str(clip), "sha256": file_sha256(clip)},
         "model": model.to_dict(),
         "decode": {"damaged_packets": stats.damaged_packets},
+        "subject": chosen,
         "profile_path": options.profile_path,
     }
     clean, rep = engine.evaluate(raw, meta, profile)

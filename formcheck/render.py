@@ -33,7 +33,7 @@ class Overlay:
         self.unit = max(1.0, min(width, height) / 720.0)  # 1.0 at 720p
         self.px = np.rint(series.xy * np.array([width, height])).astype(np.float64)
         states = cue_state_frames(rep, series.t_s)
-        cues = [c for c in rep["cues"] if c["status"] != "not_assessed"]
+        cues = [c for c in rep["cues"] if c["band"] != "not_assessed"]
         self.cues = cues
         # Per frame and body part: the worst status among the assessed cues of that part.
         self.part_state: dict[str, list[str]] = {}
@@ -45,7 +45,7 @@ class Overlay:
                 col.append(worst)
             self.part_state[body] = col
         self.states = states
-        self.contact_frames = {c["ic_frame"] for c in rep["gait"]["contacts"]}
+        self.contact_frames = {s["frame"] for s in rep["gait"]["steps"]}
         self._timeline = self._build_timeline()
 
     def _build_timeline(self) -> np.ndarray | None:

@@ -35,9 +35,9 @@ def cue_state_frames(rep: dict, t_s: np.ndarray) -> dict[str, list[str]]:
     """Per-frame status of every cue: the failure interval's status, else the cue's status."""
     out = {}
     for cue in rep["cues"]:
-        states = np.full(len(t_s), "good" if cue["status"] != "not_assessed" else "not_assessed", object)
-        for f in cue["failures"]:
-            states[(t_s >= f["start_s"]) & (t_s <= f["end_s"])] = f["status"]
+        states = np.full(len(t_s), "good" if cue["band"] != "not_assessed" else "not_assessed", object)
+        for f in cue["intervals"]:
+            states[(t_s >= f["start_s"]) & (t_s <= f["end_s"])] = f["band"]
         out[cue["id"]] = states.tolist()
     return out
 
@@ -77,6 +77,6 @@ def write_html(path: Path, rep: dict, video: bool = True) -> None:
     template = env.from_string(
         resources.files("formcheck").joinpath("templates/report.html").read_text("utf-8")
     )
-    cues = sorted(public(rep)["cues"], key=lambda c: (STATUS_ORDER[c["status"]], c["id"]))
+    cues = sorted(public(rep)["cues"], key=lambda c: (STATUS_ORDER[c["band"]], c["id"]))
     html = template.render(r=public(rep), cues=cues, video="annotated.mp4" if video else None)
     path.write_text(html, encoding="utf-8")

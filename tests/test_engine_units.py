@@ -43,30 +43,44 @@ def test_landmark_tables() -> None:
 
 
 def test_bands_and_scores() -> None:
-    cue = load_profile().cue("trunk_lean")  # good 3..12, fair 0..20
+    cue = load_profile().cue("forward_lean").component("trunk_lean")  # good 3..12, fair 0..20
     assert [cue.band(v) for v in (7, 2, 15, -5, 25)] == ["good", "fair", "fair", "poor", "poor"]
     assert cue.score(7) == 100 and 60 <= cue.score(15) < 100 and cue.score(30) < 60
     assert cue.score(-1) < cue.score(1) < cue.score(3)  # monotonic towards the band
-    advisory = load_profile().cue("arm_leg_coordination")
+    advisory = load_profile().cue("arm_swing").component("arm_leg_phase")
     assert advisory.band(170) == "fair" and advisory.score(170) >= 60  # advisory: never poor
 
 
 def test_profile_override_and_errors(tmp_path: Path) -> None:
     f = tmp_path / "p.toml"
-    f.write_text("[cues.cadence]\ngood = [160.0, 200.0]\n")
-    assert load_profile(f).cue("cadence").good == (160.0, 200.0)
-    f.write_text("[cues.cadense]\ngood = [1, 2]\n")
+    f.write_text("[cues.cadence.components.cadence]\ngood = [160.0, 200.0]\n")
+    assert load_profile(f).cue("cadence").component("cadence").good == (160.0, 200.0)
+    f.write_text("[cues.cadense]\nweight = 1\n")
     with pytest.raises(ConfigError, match="unknown cue 'cadense'"):
         load_profile(f)
-    f.write_text("[cues.cadence]\ngoood = [1, 2]\n")
+    f.write_text("[cues.cadence.components.cadence]\ngoood = [1, 2]\n")
     with pytest.raises(ConfigError, match="goood"):
+        load_profile(f)
+    f.write_text("[cues.cadence.components.cadense]\ngood = [1, 2]\n")
+    with pytest.raises(ConfigError, match="unknown component"):
         load_profile(f)
     f.write_text("[cues.cadence\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_profile(f)
-    f.write_text("[cues.cadence]\ngood = [100.0, 300.0]\n")
+    f.write_text("[cues.cadence.components.cadence]\ngood = [100.0, 300.0]\n")
     with pytest.raises(ConfigError, match="inside the fair band"):
         load_profile(f)
+
+
+def test_hysteresis_holds_a_band_until_it_has_lasted() -> None:
+    from formcheck.cues import CueHysteresis
+
+    h = CueHysteresis(1.0)
+    assert h.update({"cadence": "good"}, 0.0)["cadence"] == "good"
+    assert h.update({"cadence": "poor"}, 0.5)["cadence"] == "good"  # a blip
+    assert h.update({"cadence": "good"}, 0.7)["cadence"] == "good"
+    assert h.update({"cadence": "poor"}, 1.0)["cadence"] == "good"
+    assert h.update({"cadence": "poor"}, 2.1)["cadence"] == "poor"  # held for 1.1 s
 
 
 def _walker(frames: int = 120, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray]:

@@ -113,8 +113,16 @@ def check_model(path: Path) -> None:
         raise ModelError(f"the pose model is corrupt ({bad} fails its checksum) — {_FIX}", path)
 
 
-def load_estimator(model: ModelInfo, num_poses: int = 1) -> PoseEstimator:
-    """Make the MediaPipe estimator (VIDEO mode) for one clip."""
+def load_estimator(
+    model: ModelInfo, num_poses: int = 1, video: bool = True, min_confidence: float = 0.5
+) -> PoseEstimator:
+    """Make the MediaPipe estimator for one clip (VIDEO mode, or IMAGE mode for single frames)."""
     from formcheck.pose.mediapipe import MediaPipeEstimator
 
-    return MediaPipeEstimator(model.path, num_poses=num_poses)
+    return MediaPipeEstimator(
+        model.path,
+        num_poses=num_poses,
+        video=video,
+        min_detection_confidence=min_confidence,
+        min_presence_confidence=min_confidence,
+    )

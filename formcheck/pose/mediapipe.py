@@ -12,7 +12,10 @@ from formcheck.pose import DetectedPose
 
 
 class MediaPipeEstimator:
-    """Pose per frame with MediaPipe's PoseLandmarker (VIDEO mode: tracking across frames).
+    """Pose per frame with MediaPipe's PoseLandmarker.
+
+    VIDEO mode tracks people across frames (frames must come in order); IMAGE mode detects
+    afresh in every frame (used to count the people in sparse frames).
 
     Must be closed explicitly (or used as a context manager): MediaPipe's native graph crashes
     at interpreter exit when left open.
@@ -22,6 +25,7 @@ class MediaPipeEstimator:
         self,
         model_path: Path,
         num_poses: int = 1,
+        video: bool = True,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
@@ -35,9 +39,10 @@ class MediaPipeEstimator:
         )
 
         self._mp = mp
+        self._video = video
         options = PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(model_path)),
-            running_mode=RunningMode.VIDEO,
+            running_mode=RunningMode.VIDEO if video else RunningMode.IMAGE,
             num_poses=num_poses,
             min_pose_detection_confidence=min_detection_confidence,
             min_pose_presence_confidence=min_presence_confidence,
@@ -53,9 +58,12 @@ class MediaPipeEstimator:
             ) from exc
 
     def estimate(self, rgb: np.ndarray, timestamp_ms: int) -> list[DetectedPose]:
-        """Poses found in one RGB uint8 frame; `timestamp_ms` must increase strictly."""
+        """Poses found in one RGB uint8 frame; `timestamp_ms` must increase strictly (VIDEO mode)."""
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
-        result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        if self._video:
+            result = self._landmarker.detect_for_video(image, int(timestamp_ms))
+        else:
+            result = self._landmarker.detect(image)
         poses = []
         for lms, world in zip(result.pose_landmarks, result.pose_world_landmarks, strict=False):
             a = np.array([(p.x, p.y, p.visibility or 0.0) for p in lms], np.float32)

@@ -1,0 +1,111 @@
+"""Which person is the athlete: track everyone the model finds and pick the one who performs
+the locomotion.
+
+People are linked from frame to frame by their hip midpoint (nearest neighbour within a gate).
+The athlete is the track that travels furthest across the frame relative to its own size (or, on
+a treadmill, whose feet move most relative to its hips), weighted by how long it is in view.
+Bystanders — a coach standing, someone doing arm exercises — score low on both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from formcheck.landmarks import Landmark as L
+from formcheck.pose import DetectedPose
+from formcheck.series import PoseSeries
+
+
+@dataclass
+class Track:
+    """One person over the clip: frame index -> pose."""
+
+    id: int
+    poses: dict[int, DetectedPose] = field(default_factory=dict)
+    last_hip: np.ndarray | None = None
+    last_frame: int = -1
+
+
+def _hip(p: DetectedPose, aspect: float) -> np.ndarray:
+    return (p.xy[L.LEFT_HIP] + p.xy[L.RIGHT_HIP]) / 2 * np.array([aspect, 1.0])
+
+
+def _size(p: DetectedPose) -> float:
+    """Hip-to-shoulder-to-ankle extent (frame heights): how big the person is."""
+    ys = p.xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_ANKLE, L.RIGHT_ANKLE], 1]
+    return float(np.nanmax(ys) - np.nanmin(ys))
+
+
+def link(frames: list[list[DetectedPose]], aspect: float, gate: float = 0.25, max_gap: int = 15) -> list[Track]:
+    """Link per-frame detections into tracks by nearest hip midpoint (greedy, gated)."""
+    tracks: list[Track] = []
+    for i, poses in enumerate(frames):
+        free = list(range(len(poses)))
+        live = [t for t in tracks if i - t.last_frame <= max_gap]
+        pairs = []
+        for t in live:
+            for j in free:
+                d = float(np.linalg.norm(_hip(poses[j], aspect) - t.last_hip))
+                pairs.append((d, t.id, j))
+        used_t, used_p = set(), set()
+        for d, tid, j in sorted(pairs):
+            if d > gate or tid in used_t or j in used_p:
+                continue
+            t = tracks[tid]
+            t.poses[i], t.last_hip, t.last_frame = poses[j], _hip(poses[j], aspect), i
+            used_t.add(tid)
+            used_p.add(j)
+        for j in free:
+            if j not in used_p:
+                t = Track(id=len(tracks), poses={i: poses[j]}, last_hip=_hip(poses[j], aspect), last_frame=i)
+                tracks.append(t)
+    return tracks
+
+
+def locomotion_score(track: Track, t_s: np.ndarray, aspect: float) -> dict:
+    """How much this person moves like someone running or walking."""
+    idx = np.array(sorted(track.poses))
+    hips = np.array([_hip(track.poses[i], aspect) for i in idx])
+    size = float(np.median([_size(track.poses[i]) for i in idx])) or 1e-3
+    travel = float(abs(hips[-1, 0] - hips[0, 0]) / size) if len(idx) > 1 else 0.0
+    feet = np.array([
+        (track.poses[i].xy[L.LEFT_ANKLE, 0] - track.poses[i].xy[L.RIGHT_ANKLE, 0]) * aspect for i in idx
+    ])  # fmt: skip
+    leg_motion = float(np.std(feet) / size) if len(idx) > 2 else 0.0
+    coverage = len(idx) / len(t_s)
+    score = (travel + 4.0 * leg_motion) * coverage * min(1.0, size / 0.15)
+    return {
+        "track": track.id,
+        "frames": len(idx),
+        "coverage": round(coverage, 3),
+        "size_frame_heights": round(size, 3),
+        "travel_body_sizes": round(travel, 2),
+        "leg_motion": round(leg_motion, 3),
+        "score": round(score, 3),
+    }
+
+
+def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height: int) -> tuple[PoseSeries, dict]:
+    """The athlete's pose series and the `subject` section of the report (who and why)."""
+    aspect = width / height
+    tracks = [t for t in link(frames, aspect) if len(t.poses) >= 3]
+    series = PoseSeries.empty(len(t_s), width, height)
+    series.t_s[:] = t_s
+    people_max = max((len(p) for p in frames), default=0)
+    if not tracks:
+        return series, {"method": "multi", "people_max": people_max, "reason": "nobody was tracked", "candidates": []}
+    scores = sorted((locomotion_score(t, t_s, aspect) for t in tracks), key=lambda s: -s["score"])
+    best = tracks[[t.id for t in tracks].index(scores[0]["track"])]
+    for i, pose in best.poses.items():
+        series.xy[i], series.visibility[i], series.world[i] = pose.xy, pose.visibility, pose.world
+    s = scores[0]
+    reason = (
+        f"travelled {s['travel_body_sizes']:.1f} body heights across the frame with the most leg motion "
+        f"and was in view in {s['coverage']:.0%} of frames"
+    )
+    if len(scores) > 1:
+        o = scores[1]
+        reason += f"; the next person travelled {o['travel_body_sizes']:.1f} body heights (score {o['score']:.2f} vs {s['score']:.2f})"
+    return series, {"method": "multi", "people_max": people_max, "chosen_track": s["track"], "reason": reason, "candidates": scores[:5]}
