@@ -7,6 +7,7 @@ report from the saved raw landmarks.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -378,8 +379,9 @@ def _overall(cues: list[dict]) -> dict:
     }
 
 
-def _warnings(g: Gait, coverage: float, fps: float, vis: float, damaged: int, subject: dict) -> list[str]:
+def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, subject: dict) -> list[str]:
     w = []
+    damaged = decode.get("damaged_packets", 0)
     if coverage < 0.9:
         w.append(f"A person was detected in only {coverage:.0%} of frames; keep the whole body in view.")
     if fps < 50:
@@ -393,7 +395,12 @@ def _warnings(g: Gait, coverage: float, fps: float, vis: float, damaged: int, su
     if g.facing == 0:
         w.append("The facing direction could not be determined.")
     if damaged:
-        w.append(f"{damaged} damaged packet(s) in the file were skipped.")
+        w.append(f"{damaged} damaged packet(s) in the file were skipped; the frames around them may be missing or blurred.")
+    if decode.get("frames_expected") and decode.get("frames_decoded", 0) < 0.98 * decode["frames_expected"]:
+        w.append(
+            f"Only {decode['frames_decoded']} of the {decode['frames_expected']} frames the file announces could be "
+            "decoded (a cut-off or damaged file); the analysis covers what was readable."
+        )
     if subject.get("people_max", 1) > 1:
         w.append(f"Up to {subject['people_max']} people were in view; the athlete was chosen as the one who moved most steadily across the frame.")
     if g.movement not in ("backward_running", "backward_walking"):
@@ -406,7 +413,17 @@ def _dir(sign: int) -> str:
 
 
 def evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries, dict]:
-    """Clean the raw series and build the full report dict (everything but the output files)."""
+    """Clean the raw series and build the full report dict (everything but the output files).
+
+    Missing landmarks are NaN throughout and every statistic treats NaN as "not measured", so
+    numpy's warnings about all-NaN slices carry no news here and are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _evaluate(raw, meta, profile)
+
+
+def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries, dict]:
     series, cstats = clean(raw)
     g = analyse(series)
     m = frame_metrics(series, g.facing or 1)
@@ -468,7 +485,7 @@ def evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries,
         },
         "cues": cues,
         "overall": _overall(cues),
-        "warnings": _warnings(g, coverage, info["fps"], vis, meta.get("decode", {}).get("damaged_packets", 0), subject),
+        "warnings": _warnings(g, coverage, info["fps"], vis, meta.get("decode", {}), subject),
     }
     rep["_frame_metrics"] = m  # for the CSV writer and the overlay; never serialised
     return series, rep

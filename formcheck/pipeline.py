@@ -62,6 +62,9 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: Shorter clips cannot show a step; they are refused with a clear message.
+MIN_FRAMES = 8
+MIN_DURATION_S = 0.5
 #: Seconds between the sparse multi-person checks of pass 1.
 SCOUT_EVERY_S = 1.0
 #: The most people tracked at once when choosing the athlete.
@@ -222,6 +225,12 @@ def analyze(
     profile = engine.load_profile(options.profile_path)
     raw, stats, chosen = estimate_poses(clip, info, model, progress)
     info = engine.with_decoded_count(info, raw, stats)
+    if len(raw) < MIN_FRAMES or info.duration_s < MIN_DURATION_S:
+        raise AnalysisError(
+            f"is too short to analyse ({len(raw)} frame(s), {info.duration_s:.2f} s) — film at least "
+            "a few seconds of running (7 steps or more)",
+            clip,
+        )
     if not raw.detected.any():
         raise AnalysisError(
             f"no person was detected in any of its {len(raw)} frames — film the athlete side-on "
@@ -231,7 +240,11 @@ def analyze(
     meta = {
         "input": {**info.to_dict(), "path": str(clip), "sha256": file_sha256(clip)},
         "model": model.to_dict(),
-        "decode": {"damaged_packets": stats.damaged_packets},
+        "decode": {
+            "damaged_packets": stats.damaged_packets,
+            "frames_decoded": stats.frames,
+            "frames_expected": stats.expected_frames,
+        },
         "subject": chosen,
         "profile_path": options.profile_path,
     }

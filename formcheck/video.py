@@ -45,6 +45,33 @@ def _upright(img: np.ndarray, rotation_cw: int) -> np.ndarray:
     return img
 
 
+#: FFmpeg demuxers that read single still images, not videos.
+_IMAGE_FORMATS = ("image2", "png_pipe", "jpeg_pipe", "bmp_pipe", "webp_pipe", "tiff_pipe", "gif_pipe",
+                  "jpegls_pipe", "jpegxl_pipe", "pam_pipe", "pgm_pipe", "ppm_pipe", "svg_pipe", "qoi_pipe")  # fmt: skip
+
+
+def _mp4_without_index(path: Path) -> bool:
+    """True for an MP4/MOV whose top-level boxes start with 'ftyp' but have no 'moov' (the index):
+    the typical cut-off upload or copy of a file whose index is written at the end."""
+    try:
+        with open(path, "rb") as f:
+            size = path.stat().st_size
+            pos, boxes = 0, []
+            while pos + 8 <= size and len(boxes) < 64:
+                f.seek(pos)
+                head = f.read(16)
+                box_len, kind = int.from_bytes(head[:4], "big"), head[4:8]
+                if box_len == 1 and len(head) >= 16:
+                    box_len = int.from_bytes(head[8:16], "big")
+                boxes.append(kind)
+                if box_len < 8:
+                    break
+                pos += box_len
+    except OSError:
+        return False
+    return bool(boxes) and boxes[0] == b"ftyp" and b"moov" not in boxes
+
+
 def _open(path: Path) -> av.container.InputContainer:
     if not path.exists():
         raise VideoError("file not found — check the path", path)
@@ -55,9 +82,19 @@ def _open(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
+        if _mp4_without_index(path):
+            raise VideoError(
+                "the file is incomplete: an MP4/MOV without its index (moov), as left by a cut-off "
+                "upload or copy — copy or upload the whole file again",
+                path,
+            ) from exc
         raise VideoError(f"not a video FFmpeg can read ({_reason(exc)}) — {_READ_HINT}", path) from exc
     except OSError as exc:
         raise VideoError(f"cannot be opened ({exc.strerror or exc}) — check its permissions", path) from exc
+    if container.format.name in _IMAGE_FORMATS:
+        kind = container.format.name.replace("_pipe", "").replace("image2", "image")
+        container.close()
+        raise VideoError(f"is a still image ({kind}), not a video — record a video clip of the athlete", path)
     if not container.streams.video:
         container.close()
         kinds = sorted({s.type for s in container.streams}) or ["nothing"]
@@ -122,6 +159,7 @@ class DecodeStats:
 
     frames: int = 0
     damaged_packets: int = 0
+    expected_frames: int = 0  # what the container announced (0 = unknown)
 
 
 def read_frames(
@@ -144,6 +182,7 @@ def read_frames(
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        stats.expected_frames = int(stream.frames or 0)
         rate = stream.average_rate or stream.guessed_rate
         step = 1.0 / float(rate) if rate else 1.0 / 30.0
         prev_t: float | None = None
