@@ -47,7 +47,7 @@ VIDEO_SUFFIXES = frozenset(
     ".mp4 .m4v .mov .qt .mkv .webm .avi .wmv .flv .mpg .mpeg .mts .m2ts .ts .3gp .3g2 .ogv".split()
 )
 MARKER = "batch.json"
-RESULT_FILES = ("report.json", "report.html", "frames.csv", "landmarks.npz")
+RESULT_FILES = ("report.json", "report.html", "frames.csv", "strides.csv", "landmarks.npz")
 SUMMARY_CSV = "summary.csv"
 INDEX_HTML = "index.html"
 #: Default time limit of one clip: TIMEOUT_BASE_S plus TIMEOUT_PER_VIDEO_S per second of video.

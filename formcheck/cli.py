@@ -29,8 +29,9 @@ def cli() -> None:
 @click.option("--model", type=click.Path(path_type=Path), default=None, help="Pose model (.task); default: $FORMCHECK_MODEL or the bundled one.")
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4 (faster).")
 @click.option("--profile", type=click.Path(path_type=Path), default=None, help="TOML file overriding cue thresholds.")
+@click.option("--analysis-fps", type=click.FloatRange(min=0), default=None, help="Run the pose model at most this often; frames in between are interpolated [default: 60; 0 = every frame].")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and MediaPipe's own log.")
-def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: Path | None, verbose: bool) -> None:
+def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: Path | None, analysis_fps: float | None, verbose: bool) -> None:
     """Analyse one CLIP: annotated video, report.json/html, frames.csv, landmarks.npz."""
     from formcheck.pipeline import AnalyzeOptions, analyze as run
 
@@ -39,6 +40,7 @@ def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: 
         model_path=str(model) if model else None,
         video=not no_video,
         profile_path=str(profile) if profile else None,
+        analysis_fps=analysis_fps,
     )
     bars = Bars(clip.name)
     with quiet_native_stderr(not verbose):

@@ -242,7 +242,7 @@ def _not_assessed(c: ComponentSpec, ctx: _Context, value: float | None) -> str |
     if value is None:
         if c.needs_start:
             return "the clip does not show a standing start — start filming before the first step"
-        return "the landmarks it needs were not found in enough frames"
+        return "too few valid strides or visible landmarks in this clip to measure it — film a longer stretch, side-on"
     return None
 
 
@@ -366,13 +366,13 @@ def _overall(cues: list[dict]) -> dict:
     good = [c["title"].lower() for c in scored if c["band"] == "good"]
     parts = [f"Overall {score:.0f}/100 ({grade})"]
     if good:
-        parts.append("good: " + ", ".join(good[:3]))
+        parts.append("Good: " + "; ".join(good[:3]))
     if todo:
-        parts.append("work on: " + ", ".join(c["title"].lower() for c in todo[:3]))
+        parts.append("Work on: " + "; ".join(c["title"].lower() for c in todo[:3]))
     return {
         "score": round(score, 1),
         "grade": grade,
-        "summary": "; ".join(parts) + ".",
+        "summary": ". ".join(parts) + ".",
         "focus": [c["id"] for c in todo[:3]],
         "assessed": assessed,
         "not_assessed": missing,
@@ -450,6 +450,8 @@ def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries
             "coverage": round(coverage, 4),
             "mean_visibility": round(vis, 3),
             "damaged_packets": meta.get("decode", {}).get("damaged_packets", 0),
+            "analysis_fps": meta.get("analysis", {}).get("analysis_fps"),
+            "frames_analysed": meta.get("analysis", {}).get("frames_analysed", len(raw)),
         },
         "cleaning": dataclasses.asdict(cstats),
         "camera_view": {"view": g.view, "near_side": g.near_side},

@@ -191,7 +191,14 @@ def find_contacts(
             to_s = float(t[to] + to_off[sel[0]] * dt) if to is not None else None
             out.append(Contact(side.lower(), int(ic), to, float(t[ic] + ic_off[k] * dt), to_s))
     out.sort(key=lambda c: c.ic_frame)
-    return out
+    # A landing far sooner than half a stride after the previous one is not a step (a foot
+    # wobbling near its extreme, or both feet's peaks where the legs overlap): keep the first.
+    kept: list[Contact] = []
+    for c in out:
+        if kept and c.ic_s - kept[-1].ic_s < 0.4 * stride_s / 2:
+            continue
+        kept.append(c)
+    return kept
 
 
 def _cadence(contacts: list[Contact]) -> tuple[float | None, float | None, str]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from formcheck import engine, render, report, subject
 from formcheck._threads import Consumer, prefetch
-from formcheck.errors import AnalysisError, OutputError
+from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.pose import ModelInfo, find_model, load_estimator
 from formcheck.series import PoseSeries, VideoInfo, load_npz, save_npz
 from formcheck.video import DecodeStats, VideoSink, probe, read_frames
@@ -37,11 +37,15 @@ class AnalyzeOptions:
         model_path: pose model file; None = $FORMCHECK_MODEL or the bundled model.
         video: write annotated.mp4.
         profile_path: a TOML file overriding the cue thresholds (see `formcheck.engine`).
+        analysis_fps: run the pose model at most this often (frames in between get landmarks
+            interpolated in time; the annotated video keeps every frame). 0 = every frame.
     """
 
     model_path: str | None = None
     video: bool = True
     profile_path: str | None = None
+    analysis_fps: float | None = None  # None = DEFAULT_ANALYSIS_FPS; 0 = every frame
+    display_name: str | None = None  # how the report names the clip (web uploads: the original name)
 
 
 @dataclass
@@ -62,6 +66,11 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+#: The pose model runs at most this often by default. Phones film at 60, 120 or 240 fps; 60 fps
+#: keeps joint angles and cadence as accurate as full-rate analysis (the reference asks >= 60 fps
+#: for angles) at a half to a quarter of the cost on high-speed clips. Use 0 for every frame
+#: (contact and flight times from 120/240 fps clips).
+DEFAULT_ANALYSIS_FPS = 60.0
 #: Shorter clips cannot show a step; they are refused with a clear message.
 MIN_FRAMES = 8
 MIN_DURATION_S = 0.5
@@ -71,20 +80,72 @@ SCOUT_EVERY_S = 1.0
 MAX_PEOPLE = 3
 
 
+class _Pacer:
+    """Which frames the model runs on when analysing at a lower rate than the clip's."""
+
+    def __init__(self, analysis_fps: float, clip_fps: float) -> None:
+        self.period = 1.0 / analysis_fps if analysis_fps and analysis_fps < clip_fps * 0.95 else 0.0
+        self.slack = 0.25 / clip_fps if clip_fps > 0 else 0.0
+        self.next_due = 0.0
+
+    def due(self, t_s: float) -> bool:
+        """True when the frame at `t_s` is to be analysed."""
+        if not self.period:
+            return True
+        if t_s + self.slack < self.next_due:
+            return False
+        self.next_due += self.period
+        while self.next_due <= t_s:
+            self.next_due += self.period
+        return True
+
+
+def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
+    """Fill frames the model skipped by linear interpolation in time between analysed frames.
+
+    Only runs of skipped frames with an analysed, detected frame on each side are filled.
+    """
+    if not skipped.any():
+        return
+    known = ~skipped & series.detected
+    idx = np.flatnonzero(known)
+    if len(idx) < 2:
+        return
+    fill = skipped & (np.arange(len(series)) > idx[0]) & (np.arange(len(series)) < idx[-1])
+    # A skipped frame is filled only when the analysed frames around it both have a pose.
+    prev = np.maximum.accumulate(np.where(~skipped, np.arange(len(series)), -1))
+    nxt = np.minimum.accumulate(np.where(~skipped, np.arange(len(series)), len(series))[::-1])[::-1]
+    ok_prev = np.zeros(len(series), bool)
+    ok_next = np.zeros(len(series), bool)
+    ok_prev[prev >= 0] = series.detected[prev[prev >= 0]]
+    ok_next[nxt < len(series)] = series.detected[nxt[nxt < len(series)]]
+    fill &= ok_prev & ok_next
+    if not fill.any():
+        return
+    t = series.t_s
+    for arr in (series.xy, series.visibility, series.world):
+        flat = arr.reshape(len(series), -1)
+        for j in range(flat.shape[1]):
+            flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
+
+
 def _track_single(
-    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None
-) -> tuple[PoseSeries, DecodeStats, int]:
+    clip: Path, info: VideoInfo, model: ModelInfo, analysis_fps: float, progress: Progress | None
+) -> tuple[PoseSeries, DecodeStats, int, np.ndarray]:
     """Pass 1: track one person (fast path) and, once a second, count everyone in the frame.
 
-    Returns the series, decoding stats and the most people seen in a checked frame.
+    Returns the series, decoding stats, the most people seen in a checked frame, and which
+    frames the model skipped (analysis_fps below the clip's rate).
     """
     stats = DecodeStats()
     capacity = max(info.frames, 16)
     series = PoseSeries.empty(capacity, info.width, info.height)
+    skipped = np.zeros(capacity, bool)
     tracker = load_estimator(model)
     # Single-frame detection finds small or low-contrast people less readily than tracking does,
     # so the scout accepts weaker detections: a false alarm only costs the slower path.
     scout = load_estimator(model, num_poses=MAX_PEOPLE, video=False, min_confidence=0.3)
+    pacer = _Pacer(analysis_fps, info.fps)
     last_ms, n, next_scout, people_max = -1, 0, 0.0, 0
     try:
         for t_s, rgb in prefetch(read_frames(clip, "rgb24", stats), maxsize=4):
@@ -93,37 +154,45 @@ def _track_single(
                 for name in ("xy", "visibility", "world", "t_s"):
                     getattr(grown, name)[:capacity] = getattr(series, name)
                 series, capacity = grown, capacity * 2
-            ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
-            last_ms = ms
-            poses = tracker.estimate(rgb, ms)
+                skipped = np.concatenate([skipped, np.zeros(capacity - len(skipped), bool)])
             series.t_s[n] = t_s
-            if poses:
-                series.xy[n], series.visibility[n], series.world[n] = poses[0].xy, poses[0].visibility, poses[0].world
-            if t_s >= next_scout:
-                people_max = max(people_max, len(scout.estimate(rgb, ms)))
-                next_scout = t_s + SCOUT_EVERY_S
+            if pacer.due(t_s):
+                ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
+                last_ms = ms
+                poses = tracker.estimate(rgb, ms)
+                if poses:
+                    series.xy[n], series.visibility[n], series.world[n] = poses[0].xy, poses[0].visibility, poses[0].world
+                if t_s >= next_scout:
+                    people_max = max(people_max, len(scout.estimate(rgb, ms)))
+                    next_scout = t_s + SCOUT_EVERY_S
+            else:
+                skipped[n] = True
             n += 1
             if progress:
                 progress("pose", n, max(info.frames, n))
     finally:
         tracker.close()
         scout.close()
-    return series.truncated(n), stats, people_max
+    return series.truncated(n), stats, people_max, skipped[:n]
 
 
 def _track_many(
-    clip: Path, info: VideoInfo, model: ModelInfo, people: int, progress: Progress | None
+    clip: Path, info: VideoInfo, model: ModelInfo, people: int, analysis_fps: float, progress: Progress | None
 ) -> tuple[PoseSeries, dict]:
     """Slow path for clips with bystanders: track everyone, then pick the athlete."""
     frames: list[list] = []
     times: list[float] = []
     estimator = load_estimator(model, num_poses=people)
+    pacer = _Pacer(analysis_fps, info.fps)
     last_ms = -1
     try:
         for t_s, rgb in prefetch(read_frames(clip, "rgb24"), maxsize=4):
-            ms = max(int(round(t_s * 1000.0)), last_ms + 1)
-            last_ms = ms
-            frames.append(estimator.estimate(rgb, ms))
+            if pacer.due(t_s):
+                ms = max(int(round(t_s * 1000.0)), last_ms + 1)
+                last_ms = ms
+                frames.append(estimator.estimate(rgb, ms))
+            else:
+                frames.append([])
             times.append(t_s)
             if progress:
                 progress("people", len(frames), max(info.frames, len(frames)))
@@ -133,28 +202,44 @@ def _track_many(
 
 
 def estimate_poses(
-    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None
+    clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None, analysis_fps: float = 0.0
 ) -> tuple[PoseSeries, DecodeStats, dict]:
     """The athlete's raw pose series (NaN where not found), decoding stats, and who was chosen."""
-    series, stats, people_max = _track_single(clip, info, model, progress)
+    series, stats, people_max, skipped = _track_single(clip, info, model, analysis_fps, progress)
     if people_max <= 1:
-        return series, stats, {
+        chosen = {
             "method": "single",
             "people_max": people_max,
             "reason": "only one person was in view in the checked frames (one per second)",
         }
-    many, chosen = _track_many(clip, info, model, min(people_max, MAX_PEOPLE), progress)
-    if len(many) != len(series):  # the two decodes must agree; keep the single track otherwise
-        chosen = {**chosen, "method": "single", "reason": "the multi-person pass disagreed on the frame count; kept the single track"}
-        return series, stats, chosen
-    return many, stats, chosen
+    else:
+        many, chosen = _track_many(clip, info, model, min(people_max, MAX_PEOPLE), analysis_fps, progress)
+        if len(many) == len(series):
+            series = many
+        else:  # the two decodes must agree; keep the single track otherwise
+            chosen = {**chosen, "method": "single", "reason": "the multi-person pass disagreed on the frame count; kept the single track"}
+    interpolate_skipped(series, skipped)
+    stats.frames_analysed = int((~skipped).sum())
+    return series, stats, chosen
 
 
 def render_video(
-    clip: Path, dest: Path, info: VideoInfo, clean: PoseSeries, rep: dict, progress: Progress | None
+    clip: Path,
+    dest: Path,
+    info: VideoInfo,
+    clean: PoseSeries,
+    rep: dict,
+    progress: Progress | None,
+    overlay: render.Overlay | None = None,
+    keys: render.KeyFrames | None = None,
+    light: report.LightMeter | None = None,
 ) -> int:
-    """Pass 2: draw the overlay on every frame and encode H.264. Returns the frames written."""
-    overlay = render.Overlay(clean, rep, info.width, info.height)
+    """Pass 2: draw the overlay on every frame and encode H.264. Returns the frames written.
+
+    Along the way, measures the light of each frame (before drawing) into `light` and keeps the
+    overlaid key frames the report shows in `keys`: no extra decoding pass for either.
+    """
+    overlay = overlay or render.Overlay(clean, rep, info.width, info.height)
     total = len(clean)
     with VideoSink(dest, info.width, info.height, info.fps) as sink:
         writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=4)
@@ -163,7 +248,11 @@ def render_video(
             for t_s, bgr in prefetch(read_frames(clip, "bgr24"), maxsize=4):
                 if i >= total:
                     break
+                if light is not None:
+                    light.add(bgr)
                 overlay.draw(bgr, i)
+                if keys is not None and keys.wants(i):
+                    keys.offer(i, bgr)
                 writer.submit((bgr, float(clean.t_s[i])))
                 i += 1
                 if progress:
@@ -197,13 +286,22 @@ def _publish(tmp: Path, final: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def write_outputs(out: Path, raw: PoseSeries, clean: PoseSeries, rep: dict, meta: dict) -> list[str]:
-    """Write landmarks.npz, frames.csv, report.json and report.html into `out`."""
+def write_outputs(
+    out: Path, raw: PoseSeries, clean: PoseSeries, rep: dict, meta: dict, images: dict | None = None, video: bool = False
+) -> list[str]:
+    """Write landmarks.npz, frames.csv, strides.csv, report.json and report.html into `out`.
+
+    Adds the capture-quality section to `rep` from `meta["capture"]` (the light measured on the
+    frames), so `rescore` reproduces it from landmarks.npz. `images` are the key frames
+    (`render.KeyFrames.images`); `video` says whether annotated.mp4 sits beside the page.
+    """
+    rep["capture"] = report.capture_quality(rep, clean, meta.get("capture"))
     save_npz(out / "landmarks.npz", raw, clean, meta)
     report.write_frames_csv(out / "frames.csv", clean, rep)
+    report.write_strides_csv(out / "strides.csv", rep)
     report.write_json(out / "report.json", rep)
-    report.write_html(out / "report.html", rep)
-    return ["landmarks.npz", "frames.csv", "report.json", "report.html"]
+    report.write_html(out / "report.html", rep, video, series=clean, images=images)
+    return ["landmarks.npz", "frames.csv", "strides.csv", "report.json", "report.html"]
 
 
 def analyze(
@@ -223,7 +321,8 @@ def analyze(
     info = probe(clip)
     model = find_model(options.model_path)
     profile = engine.load_profile(options.profile_path)
-    raw, stats, chosen = estimate_poses(clip, info, model, progress)
+    fps_cap = DEFAULT_ANALYSIS_FPS if options.analysis_fps is None else options.analysis_fps
+    raw, stats, chosen = estimate_poses(clip, info, model, progress, fps_cap)
     info = engine.with_decoded_count(info, raw, stats)
     if len(raw) < MIN_FRAMES or info.duration_s < MIN_DURATION_S:
         raise AnalysisError(
@@ -238,28 +337,36 @@ def analyze(
             clip,
         )
     meta = {
-        "input": {**info.to_dict(), "path": str(clip), "sha256": file_sha256(clip)},
+        "input": {**info.to_dict(), "path": options.display_name or str(clip), "sha256": file_sha256(clip)},
         "model": model.to_dict(),
         "decode": {
             "damaged_packets": stats.damaged_packets,
             "frames_decoded": stats.frames,
             "frames_expected": stats.expected_frames,
         },
+        "analysis": {"analysis_fps": fps_cap or None, "frames_analysed": stats.frames_analysed},
         "subject": chosen,
         "profile_path": options.profile_path,
     }
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(out_root, clip.stem)
     try:
-        files = write_outputs(tmp, raw, clean, rep, meta)
+        overlay = render.Overlay(clean, rep, info.width, info.height)
+        keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
+        light = report.LightMeter()
         if options.video:
-            written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress)
+            written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress, overlay, keys, light)
             if written != len(clean):
                 raise AnalysisError(
                     f"the second decoding pass gave {written} frames, the first {len(clean)} — "
                     "the file may be damaged; export it again",
                     clip,
                 )
+        else:  # the report's key frames still need pixels: decode up to the last of them
+            render.grab_key_frames(clip, keys, overlay, light)
+        meta["capture"] = light.to_dict()
+        files = write_outputs(tmp, raw, clean, rep, meta, keys.images, options.video)
+        if options.video:
             files.append("annotated.mp4")
         final = out_root / clip.stem
         _publish(tmp, final)
@@ -295,8 +402,18 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(result_dir.parent, result_dir.name)
     try:
-        files = write_outputs(tmp, raw, clean, rep, meta)
         video = result_dir / "annotated.mp4"
+        overlay = render.Overlay(clean, rep, clean.width, clean.height)
+        keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
+        source = Path(meta["input"]["path"])
+        try:  # key frames from the original clip if it is still there, else from the video
+            if source.is_file() and file_sha256(source) == meta["input"].get("sha256"):
+                render.grab_key_frames(source, keys, overlay)
+            elif video.is_file():
+                render.grab_key_frames(video, keys, None)
+        except FormcheckError:
+            keys.images.clear()  # a damaged file only costs the pictures, not the new report
+        files = write_outputs(tmp, raw, clean, rep, meta, keys.images, video.exists())
         if video.exists():
             os.link(video, tmp / "annotated.mp4") if _same_fs(video, tmp) else shutil.copy2(video, tmp)
             files.append("annotated.mp4")

@@ -160,6 +160,7 @@ class DecodeStats:
     frames: int = 0
     damaged_packets: int = 0
     expected_frames: int = 0  # what the container announced (0 = unknown)
+    frames_analysed: int = 0  # frames the pose model ran on (set by the pipeline)
 
 
 def read_frames(
@@ -203,7 +204,9 @@ def read_frames(
                 if prev_t is not None and t <= prev_t:
                     t = prev_t + 1e-4
                 prev_t = t
-                img = _upright(frame.to_ndarray(format=pixel_format), _rotation_cw(frame))
+                # Rows can be padded for alignment (e.g. 854 px wide): consumers such as
+                # mediapipe.Image ignore strides, so hand out contiguous arrays only.
+                img = np.ascontiguousarray(_upright(frame.to_ndarray(format=pixel_format), _rotation_cw(frame)))
                 stats.frames += 1
                 yield t, img
     except av.error.FFmpegError as exc:

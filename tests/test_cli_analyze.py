@@ -30,7 +30,7 @@ def _video_facts(path: Path) -> tuple[str, str, int, float, float]:
 def test_analyze_writes_every_output(analysed: dict, prefix: str) -> None:
     out = analysed[prefix]
     assert sorted(p.name for p in out.iterdir()) == [
-        "annotated.mp4", "frames.csv", "landmarks.npz", "report.html", "report.json",
+        "annotated.mp4", "frames.csv", "landmarks.npz", "report.html", "report.json", "strides.csv",
     ]  # fmt: skip
     rep = json.loads((out / "report.json").read_text())
     jsonschema.validate(rep, schema())
@@ -190,3 +190,41 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
 def test_python_m_and_version() -> None:
     proc = run_cli("--version")
     assert proc.returncode == 0 and "formcheck" in proc.stdout
+
+
+def test_analysis_fps_runs_the_model_less_but_keeps_every_frame(tmp_path: Path) -> None:
+    """A 60 fps clip analysed at 30 fps: half the frames through the model, all in the outputs."""
+    from formcheck.video import VideoSink, read_frames
+
+    clip = tmp_path / "sixty.mp4"
+    frames = [img for _, img in read_frames(sample("backward"), "bgr24")][:60]
+    h, w = frames[0].shape[:2]
+    with VideoSink(clip, w, h, 60.0) as sink:  # each frame twice: a 60 fps file
+        for k in range(120):
+            sink.write(frames[k // 2], k / 60)
+    proc = run_cli("analyze", str(clip), "-o", str(tmp_path / "out"), "--analysis-fps", "30")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out" / "sixty"
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["detection"]["analysis_fps"] == 30.0
+    assert rep["detection"]["frames_analysed"] == 60
+    assert rep["detection"]["frames_with_pose"] >= 115  # the frames in between were interpolated
+    assert _video_facts(out / "annotated.mp4")[2] == 120
+    with open(out / "frames.csv", newline="") as f:
+        assert sum(1 for _ in csv.DictReader(f)) == 120
+
+
+def test_frame_widths_with_padded_rows(tmp_path: Path) -> None:
+    """854 px wide frames come out of FFmpeg with padded rows; the model must still see them."""
+    import cv2
+
+    from formcheck.video import VideoSink, read_frames
+
+    clip = tmp_path / "fwvga.mp4"
+    with VideoSink(clip, 854, 254, 30.0) as sink:
+        for t, img in read_frames(sample("backward"), "bgr24"):
+            sink.write(cv2.resize(img, (854, 254), interpolation=cv2.INTER_AREA), t)
+    proc = run_cli("analyze", str(clip), "-o", str(tmp_path / "out"), "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads((tmp_path / "out" / "fwvga" / "report.json").read_text())
+    assert rep["detection"]["coverage"] >= 0.9

@@ -1,0 +1,138 @@
+"""All speed and memory figures in one table, measured side by side in one run (issue 8).
+
+    .venv/bin/python bench/run.py [--clip CLIP] [--long-minutes 10] [--skip-long] [--skip-batch] [--skip-live]
+
+Rows: decode-only, model-only, `analyze` with all outputs and with --no-video (frames/s and the
+ratio to model-only, process start included and excluded); --analysis-fps 30 on a 60 fps clip vs
+full rate (speed-up and cadence difference); peak RSS of `analyze` on a 10-second clip and on a
+long 1080p clip made by looping a sample; start-up to the first analysed frame; then bench/batch.py
+and bench/live.py. Not a test: timings vary with what else the machine runs (the load average is
+printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.clips import looped_clip  # noqa: E402
+from bench.throughput import decode_only, model_only  # noqa: E402
+from formcheck.video import VideoSink, probe, read_frames  # noqa: E402
+
+_FIRST_FRAME = """
+import time, sys
+t0 = time.perf_counter()
+from formcheck.pipeline import analyze
+seen = []
+def progress(stage, done, total):
+    if not seen:
+        seen.append(time.perf_counter() - t0)
+        print(f"{seen[0]:.3f}", flush=True)
+        raise SystemExit(0)
+analyze(sys.argv[1], sys.argv[2], progress=progress)
+"""
+
+
+def run_analyze(clip: Path, *extra: str) -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS in MB, report) of `formcheck analyze` as a real process."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", out, *extra],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"analyze failed on {clip}")
+        rep = json.loads((Path(out) / clip.stem / "report.json").read_text())
+        return wall, usage.ru_maxrss // 1024, rep
+
+
+def startup_s(clip: Path) -> float:
+    with tempfile.TemporaryDirectory() as out:
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-c", _FIRST_FRAME, str(clip), out], capture_output=True, text=True, check=True)
+        inside = float(p.stdout.strip())
+        return time.perf_counter() - t0, inside
+
+
+def sixty_fps(src: Path, dest: Path) -> Path:
+    """A 60 fps copy of a 30 fps clip (each frame twice) — the only 60 fps footage we have."""
+    if dest.exists():
+        return dest
+    info = probe(src)
+    with VideoSink(dest, info.width, info.height, 60.0) as sink:
+        k = 0
+        for _, img in read_frames(src, "bgr24"):
+            for _ in range(2):
+                sink.write(img, k / 60)
+                k += 1
+    return dest
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clip", type=Path, default=None, help="default: a 30 s 1080p loop of the multi-person sample")
+    ap.add_argument("--long-minutes", type=float, default=10.0)
+    ap.add_argument("--skip-long", action="store_true")
+    ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--skip-live", action="store_true")
+    args = ap.parse_args()
+    backward = next((ROOT / "sample_videos").glob("backward_*.mp4"))
+    clip = args.clip or looped_clip(next((ROOT / "sample_videos").glob("forward_*.mp4")), 30, 1080)
+    info = probe(clip)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print(f"clip: {clip.name} {info.width}x{info.height} {info.fps:.0f} fps {info.frames} frames\n")
+    rows = []
+    dec = decode_only(clip)
+    model, _ = model_only(clip)
+    start_total, start_inside = startup_s(clip)
+    full_s, _, _ = run_analyze(clip)
+    novid_s, _, _ = run_analyze(clip, "--no-video")
+    n = info.frames
+    rows += [
+        ("decode only", f"{dec:.1f} frames/s", ""),
+        ("model only (same frames, same model)", f"{model:.1f} frames/s", "1.00"),
+        ("analyze, all outputs", f"{n / full_s:.1f} frames/s", f"{n / full_s / model:.2f}"),
+        ("analyze, all outputs, minus start-up", f"{n / (full_s - start_total):.1f} frames/s", f"{n / (full_s - start_total) / model:.2f}"),
+        ("analyze --no-video", f"{n / novid_s:.1f} frames/s", f"{n / novid_s / model:.2f}"),
+        ("analyze --no-video, minus start-up", f"{n / (novid_s - start_total):.1f} frames/s", f"{n / (novid_s - start_total) / model:.2f}"),
+        ("start-up to first analysed frame", f"{start_total:.2f} s", f"(in-process {start_inside:.2f} s)"),
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        sixty = sixty_fps(looped_clip(backward, 20), Path(tmp) / "sixty.mp4")
+        t_all, _, rep_all = run_analyze(sixty, "--no-video", "--analysis-fps", "0")
+        t_30, _, rep_30 = run_analyze(sixty, "--no-video", "--analysis-fps", "30")
+    c_all, c_30 = rep_all["gait"]["cadence_spm"], rep_30["gait"]["cadence_spm"]
+    rows += [
+        ("60 fps clip (20 s): every frame", f"{t_all:.1f} s", f"cadence {c_all}"),
+        ("60 fps clip: --analysis-fps 30", f"{t_30:.1f} s", f"cadence {c_30}"),
+        ("  speed-up / cadence difference", f"{t_all / t_30:.2f}x", f"{abs((c_all or 0) - (c_30 or 0)):.1f} steps/min"),
+    ]
+    _, rss_short, _ = run_analyze(looped_clip(backward, 10))
+    rows.append(("peak RSS, 10 s clip (all outputs)", f"{rss_short} MB", ""))
+    if not args.skip_long:
+        long_clip = looped_clip(next((ROOT / "sample_videos").glob("multi_person_*.mp4")), args.long_minutes * 60, 1080)
+        t_long, rss_long, _ = run_analyze(long_clip)
+        rows.append((f"peak RSS, {args.long_minutes:g} min 1080p clip (all outputs)", f"{rss_long} MB", f"{t_long / 60:.1f} min"))
+    for name, value, ratio in rows:
+        print(f"{name:44s} {value:>16s}  {ratio}")
+    print(f"\nload average at end {os.getloadavg()[0]:.1f}")
+    if not args.skip_batch:
+        print("\n-- bench/batch.py --")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "batch.py")], check=False)
+    if not args.skip_live:
+        print("\n-- bench/live.py --")
+        subprocess.run([sys.executable, str(ROOT / "bench" / "live.py")], check=False)
+
+
+if __name__ == "__main__":
+    main()
