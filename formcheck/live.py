@@ -53,7 +53,7 @@ from formcheck._threads import Consumer
 from formcheck.cues import Profile
 from formcheck.errors import ConfigError, FormcheckError, OutputError, VideoError
 from formcheck.filters import OneEuroFilter, OneEuroOptions
-from formcheck.landmarks import EDGES, JOINTS, NUM_LANDMARKS
+from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.landmarks import Landmark as L
 from formcheck.metrics import lean_from_vertical
 from formcheck.pipeline import AnalysisResult, AnalyzeOptions, Progress, analyze
@@ -807,29 +807,11 @@ class LiveOverlay:
         parts: Mapping[str, str],
         near: str | None,
     ) -> None:
-        p = np.rint(np.nan_to_num(px)).astype(int).tolist()
-        th = self.sizes.line
-        far_side = {"left": "right", "right": "left"}.get(near or "")
-        for outline in (True, False):
-            for part, edges in EDGES.items():
-                far = far_side is not None and part.startswith(far_side)
-                w = max(1, round(th * 0.7)) if far else th
-                colour = render.COLOURS[parts[render.PART_BODY[part]]]
-                colour = (
-                    (20, 20, 20)
-                    if outline
-                    else tuple(int(v * 0.7) for v in colour)
-                    if far
-                    else colour
-                )
-                for a, b in edges:
-                    if ok[a] and ok[b]:
-                        cv2.line(img, p[a], p[b], colour, w + 2 if outline else w, cv2.LINE_AA)
-        r = max(2, round(th * 0.9))
-        for j in JOINTS:
-            if ok[j]:
-                cv2.circle(img, p[j], r + 1, (20, 20, 20), -1, cv2.LINE_AA)
-                cv2.circle(img, p[j], r, (255, 255, 255), -1, cv2.LINE_AA)
+        def colour(body: str, dim: bool) -> tuple[int, int, int]:
+            c = render.COLOURS[parts[body]]
+            return tuple(int(v * 0.7) for v in c) if dim else c
+
+        render.paint_skeleton(img, px, ok, self.sizes.line, near, colour)
 
     def _trunk(
         self, img: np.ndarray, px: np.ndarray, band: str, lean_deg: float, facing: int

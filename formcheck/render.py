@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -317,6 +317,36 @@ def _forward_any(flags: np.ndarray, frames: int) -> np.ndarray:
     return c[np.minimum(idx + frames + 1, len(flags))] - c[idx] > 0
 
 
+def paint_skeleton(
+    img: np.ndarray,
+    px: np.ndarray,
+    ok: np.ndarray,
+    line: int,
+    near: str | None,
+    colour: Callable[[str, bool], tuple[int, int, int]],
+) -> None:
+    """Draw one pose: outlined limbs coloured per body part, far-side limbs thinner and darker.
+
+    Shared by the offline overlay and the live view. `px` is (33, 2) pixels, `ok` which points
+    exist, `colour(body, dim)` the BGR colour of a body part ("head", "trunk", "arms", "legs").
+    """
+    p = np.rint(np.nan_to_num(px)).astype(int).tolist()  # NaN points are skipped via `ok`
+    far_side = {"left": "right", "right": "left"}.get(near or "")
+    for outline in (True, False):
+        for part, edges in EDGES.items():
+            far = far_side is not None and part.startswith(far_side)
+            w = max(1, round(line * 0.7)) if far else line
+            c = (20, 20, 20) if outline else colour(PART_BODY[part], far)
+            for a, b in edges:
+                if ok[a] and ok[b]:
+                    cv2.line(img, p[a], p[b], c, w + 2 if outline else w, cv2.LINE_AA)
+    r = max(2, round(line * 0.9))
+    for j in JOINTS:
+        if ok[j]:
+            cv2.circle(img, p[j], r + 1, (20, 20, 20), -1, cv2.LINE_AA)
+            cv2.circle(img, p[j], r, (255, 255, 255), -1, cv2.LINE_AA)
+
+
 class Overlay:
     """Draws one clip's results onto its frames (BGR, in place).
 
@@ -592,24 +622,10 @@ class Overlay:
         )
 
     def _skeleton(self, img: np.ndarray, i: int) -> None:
-        p = (
-            np.rint(np.nan_to_num(self.px[i])).astype(int).tolist()
-        )  # NaN points are skipped via `ok`
-        ok = self.ok[i]
-        th = self.sz.line
-        for outline in (True, False):
-            for part, edges in EDGES.items():
-                far = self._far(part)
-                w = max(1, round(th * 0.7)) if far else th
-                colour = (20, 20, 20) if outline else self._colour(PART_BODY[part], i, dim=far)
-                for a, b in edges:
-                    if ok[a] and ok[b]:
-                        cv2.line(img, p[a], p[b], colour, w + 2 if outline else w, cv2.LINE_AA)
-        r = max(2, round(th * 0.9))
-        for j in JOINTS:
-            if ok[j]:
-                cv2.circle(img, p[j], r + 1, (20, 20, 20), -1, cv2.LINE_AA)
-                cv2.circle(img, p[j], r, (255, 255, 255), -1, cv2.LINE_AA)
+        paint_skeleton(
+            img, self.px[i], self.ok[i], self.sz.line, self.near,
+            lambda body, dim: self._colour(body, i, dim=dim),
+        )  # fmt: skip
 
     def _trunk(self, img: np.ndarray, i: int) -> None:
         """Trunk line against the vertical, an arc between them and the lean angle."""
