@@ -33,7 +33,8 @@ def cli() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and MediaPipe's own log.")
 def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: Path | None, analysis_fps: float | None, verbose: bool) -> None:
     """Analyse one CLIP: annotated video, report.json/html, frames.csv, landmarks.npz."""
-    from formcheck.pipeline import AnalyzeOptions, analyze as run
+    from formcheck.pipeline import AnalyzeOptions
+    from formcheck.pipeline import analyze as run
 
     _logging(verbose)
     options = AnalyzeOptions(

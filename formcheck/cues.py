@@ -8,6 +8,7 @@ component has its own bands; the cue's band is the worst band of its assessed co
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -194,11 +195,15 @@ def load_profile(path: str | Path | None = None) -> Profile:
 
 
 class CueHysteresis:
-    """Shown bands that change only after a new band has held for `hold_s` (no flicker live).
+    """The band shown for each cue: it changes only after the new band has held `hold_s`.
+
+    The live view feeds it every scored window, so feedback does not flicker. A cue starts as
+    "not_assessed", so even its first band must hold before it is shown.
 
     Example:
         h = CueHysteresis(1.0)
-        shown = h.update({"cadence": "fair"}, t_s=12.3)
+        changes = h.update({"cadence": "fair"}, t_s=12.3)   # [(t_s, cue_id, band), ...]
+        h.shown["cadence"]
     """
 
     def __init__(self, hold_s: float) -> None:
@@ -206,18 +211,19 @@ class CueHysteresis:
         self.shown: dict[str, str] = {}
         self._pending: dict[str, tuple[str, float]] = {}
 
-    def update(self, bands: dict[str, str], t_s: float) -> dict[str, str]:
-        """Feed the latest bands at time `t_s`; returns the bands to show."""
+    def update(self, bands: Mapping[str, str], t_s: float) -> list[tuple[float, str, str]]:
+        """Feed the bands scored at time `t_s`; returns the changes of the shown bands."""
+        changes = []
         for cue_id, band in bands.items():
-            if cue_id not in self.shown:
-                self.shown[cue_id] = band
-            elif band == self.shown[cue_id]:
+            if band == self.shown.get(cue_id, "not_assessed"):
                 self._pending.pop(cue_id, None)
-            else:
-                pending = self._pending.get(cue_id)
-                if pending is None or pending[0] != band:
-                    self._pending[cue_id] = (band, t_s)
-                elif t_s - pending[1] >= self.hold_s:
-                    self.shown[cue_id] = band
-                    del self._pending[cue_id]
-        return dict(self.shown)
+                continue
+            pending, since = self._pending.get(cue_id, (None, t_s))
+            if pending != band:
+                self._pending[cue_id] = (band, t_s)
+                since = t_s
+            if t_s - since >= self.hold_s:
+                self.shown[cue_id] = band
+                self._pending.pop(cue_id, None)
+                changes.append((t_s, cue_id, band))
+        return changes

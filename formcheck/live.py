@@ -50,7 +50,7 @@ import numpy as np
 
 from formcheck import engine, render
 from formcheck._threads import Consumer
-from formcheck.cues import Profile
+from formcheck.cues import CueHysteresis, Profile
 from formcheck.errors import ConfigError, FormcheckError, OutputError, VideoError
 from formcheck.filters import OneEuroFilter, OneEuroOptions
 from formcheck.landmarks import NUM_LANDMARKS
@@ -713,32 +713,6 @@ def _worker_score(
     with np.errstate(all="ignore"):
         _, rep = engine.evaluate(window, meta, _worker_profile(profile_path))
     return t_end, {k: v for k, v in rep.items() if not k.startswith("_")}
-
-
-class CueHysteresis:
-    """The band shown for each cue: it changes only after the new band has held `hold_s`."""
-
-    def __init__(self, hold_s: float) -> None:
-        self.hold_s = hold_s
-        self.shown: dict[str, str] = {}
-        self._pending: dict[str, tuple[str, float]] = {}
-
-    def update(self, bands: Mapping[str, str], t_s: float) -> list[tuple[float, str, str]]:
-        """Feed the bands scored at source time `t_s`; returns the changes of the shown bands."""
-        changes = []
-        for cue_id, band in bands.items():
-            if band == self.shown.get(cue_id, "not_assessed"):
-                self._pending.pop(cue_id, None)
-                continue
-            pending, since = self._pending.get(cue_id, (None, t_s))
-            if pending != band:
-                self._pending[cue_id] = (band, t_s)
-                since = t_s
-            if t_s - since >= self.hold_s:
-                self.shown[cue_id] = band
-                self._pending.pop(cue_id, None)
-                changes.append((t_s, cue_id, band))
-        return changes
 
 
 # --- drawing ------------------------------------------------------------------------------------

@@ -17,8 +17,8 @@ import av
 import cv2
 import numpy as np
 import pytest
-
 from conftest import ROOT, run_cli, sample
+
 from formcheck.video import VideoSink, read_frames
 
 

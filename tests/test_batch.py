@@ -16,10 +16,10 @@ from pathlib import Path
 import av
 import psutil
 import pytest
-from selenium.webdriver.common.by import By
-
 from browser import chromium, console_errors
 from conftest import run_cli, sample
+from selenium.webdriver.common.by import By
+
 from formcheck.batch import BatchOptions, _conflicts, athlete_of, discover, finished_result, plan
 from formcheck.pose import find_model
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import av
 import jsonschema
 import pytest
-
 from conftest import ROOT, run_cli, sample
-from formcheck.report import schema
 from test_video import write_rotated
+
+from formcheck.report import schema
 
 
 def _video_facts(path: Path) -> tuple[str, str, int, float, float]:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import run_cli, sample
+
 from formcheck.video import VideoSink, probe, read_frames
 
 # Counted by eye on a contact sheet of every 5th frame of forward_walk_sports2d.mp4: heel strikes

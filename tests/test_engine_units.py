@@ -76,11 +76,12 @@ def test_hysteresis_holds_a_band_until_it_has_lasted() -> None:
     from formcheck.cues import CueHysteresis
 
     h = CueHysteresis(1.0)
-    assert h.update({"cadence": "good"}, 0.0)["cadence"] == "good"
-    assert h.update({"cadence": "poor"}, 0.5)["cadence"] == "good"  # a blip
-    assert h.update({"cadence": "good"}, 0.7)["cadence"] == "good"
-    assert h.update({"cadence": "poor"}, 1.0)["cadence"] == "good"
-    assert h.update({"cadence": "poor"}, 2.1)["cadence"] == "poor"  # held for 1.1 s
+    assert h.update({"cadence": "good"}, 0.0) == [] and "cadence" not in h.shown
+    assert h.update({"cadence": "good"}, 1.0) == [(1.0, "cadence", "good")]
+    assert h.update({"cadence": "poor"}, 1.5) == []  # a blip
+    assert h.update({"cadence": "good"}, 1.7) == [] and h.shown["cadence"] == "good"
+    assert h.update({"cadence": "poor"}, 2.0) == []
+    assert h.update({"cadence": "poor"}, 3.1) == [(3.1, "cadence", "poor")]  # held for 1.1 s
 
 
 def _walker(frames: int = 120, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray]:

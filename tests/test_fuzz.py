@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_cli, sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli, sample
 from formcheck.errors import VideoError
 from formcheck.video import VideoSink, probe, read_frames
 

@@ -32,6 +32,7 @@ from conftest import SAMPLES, run_cli, sample
 
 from formcheck import live
 from formcheck.cli import cli
+from formcheck.cues import CueHysteresis
 from formcheck.filters import OneEuroFilter, OneEuroOptions
 from formcheck.report import schema
 from formcheck.video import read_frames
@@ -349,7 +350,7 @@ def test_lossless_buffer_hands_over_every_frame_in_order() -> None:
 
 
 def test_hysteresis_ignores_flicker_and_follows_held_changes() -> None:
-    h = live.CueHysteresis(hold_s=1.0)
+    h = CueHysteresis(hold_s=1.0)
     script = ["poor"] * 5 + ["good"] + ["poor"] * 2 + ["good"] * 6  # one band every 0.25 s
     shown = []
     for k, band in enumerate(script):

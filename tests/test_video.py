@@ -7,8 +7,8 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from conftest import sample
+
 from formcheck.errors import VideoError
 from formcheck.video import VideoSink, probe, read_frames
 

@@ -23,7 +23,6 @@ from pathlib import Path
 import av
 import httpx
 import pytest
-
 from conftest import ROOT, run_cli, sample
 
 TOKEN = "team-token-0123456789"
