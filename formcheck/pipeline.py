@@ -1,8 +1,8 @@
 """`analyze(clip)`: the whole path from a video file to its results folder. Orchestration only.
 
-Pass 1 decodes (in a background thread) and runs the pose model; the engine then cleans the
-series and scores the cues; pass 2 decodes again, draws the overlay and encodes H.264 (decode,
-draw and encode overlap). Everything is written into a temporary folder that replaces the clip's
+Pass 1 decodes (in a background thread) and runs the pose model on every core
+(`formcheck.tracking`); the engine then cleans the series and scores the cues; pass 2 decodes
+again, draws the overlay and encodes H.264 (decode, draw and encode overlap). Everything is written into a temporary folder that replaces the clip's
 results folder in one rename at the end, so a crash or Ctrl-C never leaves a mix of old and new.
 """
 
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck import engine, render, report, subject
+from formcheck import engine, memory, render, report, tracking
 from formcheck._threads import Consumer, prefetch
 from formcheck.errors import AnalysisError, FormcheckError, OutputError
-from formcheck.pose import ModelInfo, find_model, load_estimator
+from formcheck.pose import ModelInfo, find_model
 from formcheck.series import PoseSeries, VideoInfo, load_npz, save_npz
 from formcheck.video import DecodeStats, VideoSink, probe, read_frames
 
@@ -74,32 +74,6 @@ DEFAULT_ANALYSIS_FPS = 60.0
 #: Shorter clips cannot show a step; they are refused with a clear message.
 MIN_FRAMES = 8
 MIN_DURATION_S = 0.5
-#: Seconds between the sparse multi-person checks of pass 1.
-SCOUT_EVERY_S = 1.0
-#: The most people tracked at once when choosing the athlete.
-MAX_PEOPLE = 3
-
-
-class _Pacer:
-    """Which frames the model runs on when analysing at a lower rate than the clip's."""
-
-    def __init__(self, analysis_fps: float, clip_fps: float) -> None:
-        self.period = 1.0 / analysis_fps if analysis_fps and analysis_fps < clip_fps * 0.95 else 0.0
-        self.slack = 0.25 / clip_fps if clip_fps > 0 else 0.0
-        self.next_due = 0.0
-
-    def due(self, t_s: float) -> bool:
-        """True when the frame at `t_s` is to be analysed."""
-        if not self.period:
-            return True
-        if t_s + self.slack < self.next_due:
-            return False
-        self.next_due += self.period
-        while self.next_due <= t_s:
-            self.next_due += self.period
-        return True
-
-
 def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
     """Fill frames the model skipped by linear interpolation in time between analysed frames.
 
@@ -129,95 +103,13 @@ def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
             flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
 
 
-def _track_single(
-    clip: Path, info: VideoInfo, model: ModelInfo, analysis_fps: float, progress: Progress | None
-) -> tuple[PoseSeries, DecodeStats, int, np.ndarray]:
-    """Pass 1: track one person (fast path) and, once a second, count everyone in the frame.
-
-    Returns the series, decoding stats, the most people seen in a checked frame, and which
-    frames the model skipped (analysis_fps below the clip's rate).
-    """
-    stats = DecodeStats()
-    capacity = max(info.frames, 16)
-    series = PoseSeries.empty(capacity, info.width, info.height)
-    skipped = np.zeros(capacity, bool)
-    tracker = load_estimator(model)
-    # Single-frame detection finds small or low-contrast people less readily than tracking does,
-    # so the scout accepts weaker detections: a false alarm only costs the slower path.
-    scout = load_estimator(model, num_poses=MAX_PEOPLE, video=False, min_confidence=0.3)
-    pacer = _Pacer(analysis_fps, info.fps)
-    last_ms, n, next_scout, people_max = -1, 0, 0.0, 0
-    try:
-        for t_s, rgb in prefetch(read_frames(clip, "rgb24", stats), maxsize=4):
-            if n == capacity:  # the container under-reported its frame count
-                grown = PoseSeries.empty(capacity * 2, info.width, info.height)
-                for name in ("xy", "visibility", "world", "t_s"):
-                    getattr(grown, name)[:capacity] = getattr(series, name)
-                series, capacity = grown, capacity * 2
-                skipped = np.concatenate([skipped, np.zeros(capacity - len(skipped), bool)])
-            series.t_s[n] = t_s
-            if pacer.due(t_s):
-                ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
-                last_ms = ms
-                poses = tracker.estimate(rgb, ms)
-                if poses:
-                    series.xy[n], series.visibility[n], series.world[n] = poses[0].xy, poses[0].visibility, poses[0].world
-                if t_s >= next_scout:
-                    people_max = max(people_max, len(scout.estimate(rgb, ms)))
-                    next_scout = t_s + SCOUT_EVERY_S
-            else:
-                skipped[n] = True
-            n += 1
-            if progress:
-                progress("pose", n, max(info.frames, n))
-    finally:
-        tracker.close()
-        scout.close()
-    return series.truncated(n), stats, people_max, skipped[:n]
-
-
-def _track_many(
-    clip: Path, info: VideoInfo, model: ModelInfo, people: int, analysis_fps: float, progress: Progress | None
-) -> tuple[PoseSeries, dict]:
-    """Slow path for clips with bystanders: track everyone, then pick the athlete."""
-    frames: list[list] = []
-    times: list[float] = []
-    estimator = load_estimator(model, num_poses=people)
-    pacer = _Pacer(analysis_fps, info.fps)
-    last_ms = -1
-    try:
-        for t_s, rgb in prefetch(read_frames(clip, "rgb24"), maxsize=4):
-            if pacer.due(t_s):
-                ms = max(int(round(t_s * 1000.0)), last_ms + 1)
-                last_ms = ms
-                frames.append(estimator.estimate(rgb, ms))
-            else:
-                frames.append([])
-            times.append(t_s)
-            if progress:
-                progress("people", len(frames), max(info.frames, len(frames)))
-    finally:
-        estimator.close()
-    return subject.choose(frames, np.array(times), info.width, info.height)
-
-
 def estimate_poses(
     clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None, analysis_fps: float = 0.0
 ) -> tuple[PoseSeries, DecodeStats, dict]:
     """The athlete's raw pose series (NaN where not found), decoding stats, and who was chosen."""
-    series, stats, people_max, skipped = _track_single(clip, info, model, analysis_fps, progress)
-    if people_max <= 1:
-        chosen = {
-            "method": "single",
-            "people_max": people_max,
-            "reason": "only one person was in view in the checked frames (one per second)",
-        }
-    else:
-        many, chosen = _track_many(clip, info, model, min(people_max, MAX_PEOPLE), analysis_fps, progress)
-        if len(many) == len(series):
-            series = many
-        else:  # the two decodes must agree; keep the single track otherwise
-            chosen = {**chosen, "method": "single", "reason": "the multi-person pass disagreed on the frame count; kept the single track"}
+    memory.limit_arenas()
+    series, stats, chosen, skipped = tracking.track_clip(clip, info, model, analysis_fps, progress)
+    memory.release()  # the models' frame buffers: before pass 2 allocates the encoder's
     interpolate_skipped(series, skipped)
     stats.frames_analysed = int((~skipped).sum())
     return series, stats, chosen

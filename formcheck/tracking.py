@@ -1,0 +1,258 @@
+"""Pass 1: run the pose model over a clip, in one decoding pass, using every core it can.
+
+MediaPipe's PoseLandmarker uses about one core per instance and releases the GIL while it runs,
+so the model is the floor of the cost only if every core runs it. The clip is cut in two halves
+tracked side by side, each by its own VIDEO-mode tracker at the full frame rate, each fed by its
+own decoder thread (the second decoder decodes the first half without converting it, which is
+cheap, so its frame numbers and times are exactly those of a full read: no seeking). A scout
+thread counts the people in view once a second with a single-frame (IMAGE-mode) detector.
+
+Bystanders: a tracker follows one person until the scout sees more in its half; from then on it
+tracks up to `MAX_PEOPLE`, and the athlete is chosen over the whole clip by `formcheck.subject`
+(the person who travels furthest with the most leg motion). One pass either way: the model never
+runs twice over a frame.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from formcheck import subject
+from formcheck._threads import prefetch
+from formcheck.errors import VideoError
+from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
+from formcheck.series import PoseSeries, VideoInfo
+from formcheck.video import DecodeStats, read_frames
+
+#: progress(stage, done, total); total may be an estimate.
+Progress = Callable[[str, int, int], None]
+
+#: Seconds between the people counts.
+SCOUT_EVERY_S = 1.0
+#: The most people tracked at once when choosing the athlete.
+MAX_PEOPLE = 3
+#: Halves tracked side by side: one per core, at most two (MediaPipe already uses more than one
+#: thread a little). Clips shorter than `MIN_SPLIT_FRAMES` are tracked in one piece.
+TRACKERS = max(1, int(os.environ.get("FORMCHECK_TRACKERS", 0)) or min(2, os.cpu_count() or 1))
+MIN_SPLIT_FRAMES = 120
+#: Frames are shrunk to at most this many pixels on their long side before the model sees them.
+#: The landmark model reads a 256x256 crop around the person, so a 1080p or 4K frame only costs
+#: memory (each model instance keeps frame-sized buffers: ~160 MB at 1080p, ~60 MB at 720p) and
+#: time; an athlete filmed side-on fills far more than 256 px of a 1280 px frame.
+MODEL_MAX_SIDE = 1280
+#: Single-frame detection finds small or low-contrast people less readily than tracking does, so
+#: the scout accepts weaker detections: a false alarm only costs tracking a second person.
+SCOUT_CONFIDENCE = 0.3
+
+_STOP = object()
+
+
+class Pacer:
+    """Which frames the model runs on when analysing at a lower rate than the clip's."""
+
+    def __init__(self, analysis_fps: float, clip_fps: float) -> None:
+        self.period = 1.0 / analysis_fps if analysis_fps and analysis_fps < clip_fps * 0.95 else 0.0
+        self.slack = 0.25 / clip_fps if clip_fps > 0 else 0.0
+        self.next_due = 0.0
+
+    def due(self, t_s: float) -> bool:
+        """True when the frame at `t_s` is to be analysed."""
+        if not self.period:
+            return True
+        if t_s + self.slack < self.next_due:
+            return False
+        self.next_due += self.period
+        while self.next_due <= t_s:
+            self.next_due += self.period
+        return True
+
+
+def model_frames(frames: Iterator[tuple[float, np.ndarray]], max_side: int = MODEL_MAX_SIDE) -> Iterator[tuple[float, np.ndarray]]:
+    """`frames` shrunk to at most `max_side` px on the long side (aspect kept; landmarks are in
+    normalised coordinates, so they need no rescaling)."""
+    for t_s, img in frames:
+        h, w = img.shape[:2]
+        scale = max_side / max(h, w)
+        if scale < 1.0:
+            size = (max(1, round(w * scale)), max(1, round(h * scale)))
+            # Linear is sharp and cheap down to half size; beyond that, area averaging avoids aliasing.
+            img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA)
+        yield t_s, img
+
+
+class _Scout(threading.Thread):
+    """Counts the people in single frames, one at a time; busy means the check is skipped."""
+
+    def __init__(self, estimator: PoseEstimator) -> None:
+        super().__init__(name="formcheck-scout", daemon=True)
+        self.estimator = estimator
+        self.inbox: queue.Queue = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+
+    def offer(self, segment: _Segment, rgb: np.ndarray) -> bool:
+        """Ask for a count of the people in `rgb` for `segment`; False when busy."""
+        try:
+            self.inbox.put_nowait((segment, rgb))
+            return True
+        except queue.Full:
+            return False
+
+    def run(self) -> None:
+        while (item := self.inbox.get()) is not _STOP:
+            if self.error is None:
+                try:
+                    segment, rgb = item
+                    segment.people_seen = max(segment.people_seen, len(self.estimator.estimate(rgb, 0)))
+                except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                    self.error = exc
+
+    def finish(self) -> None:
+        self.inbox.put(_STOP)
+        self.join()
+
+
+class _Segment(threading.Thread):
+    """Track the frames [first, stop) of the clip with one tracker, decoding them itself."""
+
+    def __init__(self, clip: Path, info: VideoInfo, model: ModelInfo, first: int, stop: int | None,
+                 analysis_fps: float, scout: _Scout) -> None:  # fmt: skip
+        super().__init__(name=f"formcheck-track-{first}", daemon=True)
+        self.clip, self.info, self.model, self.first, self.stop = clip, info, model, first, stop
+        self.scout = scout
+        self.pacer = Pacer(analysis_fps, info.fps)
+        self.stats = DecodeStats()
+        self.times: list[float] = []
+        self.poses: list[list[DetectedPose]] = []
+        self.skipped: list[bool] = []
+        self.people_seen = 0  # the most people the scout counted in one of this segment's frames
+        self.switch: int | None = None  # first frame (clip numbering) tracked with several people
+        self.error: BaseException | None = None
+        self.cancelled = threading.Event()
+        self.estimator: PoseEstimator = load_estimator(model)  # here, so a bad model fails early
+
+    def run(self) -> None:
+        try:
+            self._track()
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            self.error = exc
+
+    def _track(self) -> None:
+        tracking, last_ms, next_scout = 1, -1, -1.0
+        frames = model_frames(read_frames(self.clip, "rgb24", self.stats, first_frame=self.first))
+        for t_s, rgb in prefetch(frames, maxsize=3):  # decoded and shrunk in a background thread
+            if self.cancelled.is_set() or (self.stop is not None and self.first + len(self.times) >= self.stop):
+                break
+            self.times.append(t_s)
+            due = self.pacer.due(t_s)
+            self.skipped.append(not due)
+            if not due:
+                self.poses.append([])
+                continue
+            want = min(self.people_seen, MAX_PEOPLE)
+            if want > tracking:  # the scout saw more people than are tracked: follow them all
+                tracking = want
+                self.estimator.close()
+                self.estimator = load_estimator(self.model, num_poses=want)
+                if self.switch is None:
+                    self.switch = self.first + len(self.poses)
+            ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
+            last_ms = ms
+            self.poses.append(self.estimator.estimate(rgb, ms))
+            if t_s >= next_scout and self.scout.offer(self, rgb):
+                next_scout = t_s + SCOUT_EVERY_S
+
+    @property
+    def done(self) -> int:
+        return len(self.times)
+
+
+def track_clip(
+    clip: Path,
+    info: VideoInfo,
+    model: ModelInfo,
+    analysis_fps: float = 0.0,
+    progress: Progress | None = None,
+) -> tuple[PoseSeries, DecodeStats, dict, np.ndarray]:
+    """The athlete's raw pose series (NaN where not found), decoding stats, the report's
+    `subject` section, and which frames the model skipped (analysis_fps below the clip's rate)."""
+    scout = _Scout(load_estimator(model, num_poses=MAX_PEOPLE, video=False, min_confidence=SCOUT_CONFIDENCE))
+    segments: list[_Segment] = []
+    try:
+        cuts = [0]
+        if TRACKERS > 1 and info.frames >= MIN_SPLIT_FRAMES:
+            cuts += [info.frames * k // TRACKERS for k in range(1, TRACKERS)]
+        for k, first in enumerate(cuts):
+            stop = cuts[k + 1] if k + 1 < len(cuts) else None
+            segments.append(_Segment(clip, info, model, first, stop, analysis_fps, scout))
+        scout.start()
+        for seg in segments:
+            seg.start()
+        total = max(info.frames, 1)
+        while any(seg.is_alive() for seg in segments):
+            segments[0].join(timeout=0.1) if segments[0].is_alive() else segments[-1].join(timeout=0.1)
+            if progress:
+                done = sum(seg.done for seg in segments)
+                progress("pose", done, max(total, done))
+    finally:
+        for seg in segments:
+            seg.cancelled.set()
+        for seg in segments:
+            if seg.ident is not None:
+                seg.join()
+            seg.estimator.close()
+        if scout.is_alive():
+            scout.finish()
+        scout.estimator.close()
+    for worker in (*segments, scout):
+        if worker.error is not None:
+            raise worker.error
+    segments = _joined(segments)
+    stats = segments[-1].stats  # the last reader decoded the whole file
+    stats.frames_analysed = 0
+    times = np.asarray([t for seg in segments for t in seg.times], np.float64)
+    skipped = np.asarray([x for seg in segments for x in seg.skipped], bool)
+    poses = [p for seg in segments for p in seg.poses]
+    series, chosen = _assemble(segments, poses, times, info)
+    if progress:
+        progress("pose", len(times), len(times))
+    return series, stats, chosen, skipped
+
+
+def _joined(segments: list[_Segment]) -> list[_Segment]:
+    """The segments that hold frames, in order. A container that announced more frames than it
+    holds leaves later segments empty; one that announced fewer leaves the last one longer."""
+    kept = [seg for seg in segments if seg.times]
+    if not kept:
+        raise VideoError("no video frame could be decoded — check that it is a complete video file", Path(segments[0].clip))
+    for a, b in zip(kept, kept[1:], strict=False):
+        if a.first + len(a.times) != b.first:  # a shorter than announced: b is ahead of it
+            raise VideoError("the clip ended early while it was read twice — export it again", Path(a.clip))
+    return kept
+
+
+def _assemble(segments: list[_Segment], poses: list[list[DetectedPose]], t_s: np.ndarray, info: VideoInfo) -> tuple[PoseSeries, dict]:
+    """The athlete's series: the one tracked person, or the athlete among everyone tracked."""
+    people_seen = max(seg.people_seen for seg in segments)
+    switches = [seg.switch for seg in segments if seg.switch is not None]
+    if not switches:
+        series = PoseSeries.empty(len(t_s), info.width, info.height)
+        series.t_s[:] = t_s
+        for n, found in enumerate(poses):
+            if found:
+                series.xy[n], series.visibility[n], series.world[n] = found[0].xy, found[0].visibility, found[0].world
+        return series, {
+            "method": "single",
+            "people_max": people_seen,
+            "reason": f"only one person was in view in the checked frames (one every {SCOUT_EVERY_S:g} s)",
+        }
+    series, chosen = subject.choose(poses, t_s, info.width, info.height)
+    chosen["people_max"] = max(chosen["people_max"], people_seen)
+    chosen["tracked_from_s"] = round(float(t_s[min(switches)]), 3)
+    return series, chosen
