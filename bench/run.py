@@ -34,7 +34,7 @@ t0 = time.perf_counter()
 from formcheck.pipeline import analyze
 seen = []
 def progress(stage, done, total):
-    if not seen:
+    if done >= 1 and not seen:
         seen.append(time.perf_counter() - t0)
         print(f"{seen[0]:.3f}", flush=True)
         raise SystemExit(0)

@@ -13,17 +13,25 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from formcheck import engine, memory, render, report, tracking
+from formcheck import memory, tracking
 from formcheck._threads import Consumer, prefetch
 from formcheck.errors import AnalysisError, FormcheckError, OutputError
+from formcheck.cues import load_profile
 from formcheck.pose import ModelInfo, find_model
 from formcheck.series import PoseSeries, VideoInfo, load_npz, save_npz
-from formcheck.video import DecodeStats, VideoSink, probe, read_frames
+from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames, shrink
+
+if TYPE_CHECKING:
+    from formcheck import render, report
+
+# The engine, overlay and report modules (SciPy, Pillow, Jinja) are imported when pass 1 is done,
+# not before: the first frame reaches the model about a second sooner.
 
 #: progress(stage, done, total): stage is "pose" or "video"; total may be an estimate.
 Progress = Callable[[str, int, int], None]
@@ -71,6 +79,16 @@ def file_sha256(path: Path) -> str:
 #: for angles) at a half to a quarter of the cost on high-speed clips. Use 0 for every frame
 #: (contact and flight times from 120/240 fps clips).
 DEFAULT_ANALYSIS_FPS = 60.0
+#: The annotated video is at most this many pixels on its long side: 1080p plays on every phone,
+#: browser and TV, while 4K H.264 costs four times the encoding for an overlay that gains nothing.
+MAX_VIDEO_SIDE = 1920
+
+
+def video_size(width: int, height: int) -> tuple[int, int]:
+    """The annotated video's frame size for a clip of `width` x `height`."""
+    return fit_size(width, height, MAX_VIDEO_SIDE)
+
+
 #: Shorter clips cannot show a step; they are refused with a clear message.
 MIN_FRAMES = 8
 MIN_DURATION_S = 0.5
@@ -131,13 +149,16 @@ def render_video(
     Along the way, measures the light of each frame (before drawing) into `light` and keeps the
     overlaid key frames the report shows in `keys`: no extra decoding pass for either.
     """
-    overlay = overlay or render.Overlay(clean, rep, info.width, info.height)
+    from formcheck import render
+
+    overlay = overlay or render.Overlay(clean, rep, *video_size(info.width, info.height))
     total = len(clean)
-    with VideoSink(dest, info.width, info.height, info.fps) as sink:
+    size = (overlay.w, overlay.h)
+    with VideoSink(dest, *size, info.fps) as sink:
         writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=4)
         i = 0
         try:
-            for t_s, bgr in prefetch(read_frames(clip, "bgr24"), maxsize=4):
+            for t_s, bgr in prefetch(shrink(read_frames(clip, "bgr24"), size), maxsize=4):
                 if i >= total:
                     break
                 if light is not None:
@@ -187,6 +208,8 @@ def write_outputs(
     frames), so `rescore` reproduces it from landmarks.npz. `images` are the key frames
     (`render.KeyFrames.images`); `video` says whether annotated.mp4 sits beside the page.
     """
+    from formcheck import report
+
     rep["capture"] = report.capture_quality(rep, clean, meta.get("capture"))
     save_npz(out / "landmarks.npz", raw, clean, meta)
     report.write_frames_csv(out / "frames.csv", clean, rep)
@@ -212,9 +235,11 @@ def analyze(
     out_root = Path(out_root)
     info = probe(clip)
     model = find_model(options.model_path)
-    profile = engine.load_profile(options.profile_path)
+    profile = load_profile(options.profile_path)
     fps_cap = DEFAULT_ANALYSIS_FPS if options.analysis_fps is None else options.analysis_fps
     raw, stats, chosen = estimate_poses(clip, info, model, progress, fps_cap)
+    from formcheck import engine, render, report
+
     info = engine.with_decoded_count(info, raw, stats)
     if len(raw) < MIN_FRAMES or info.duration_s < MIN_DURATION_S:
         raise AnalysisError(
@@ -243,7 +268,7 @@ def analyze(
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(out_root, clip.stem)
     try:
-        overlay = render.Overlay(clean, rep, info.width, info.height)
+        overlay = render.Overlay(clean, rep, *video_size(info.width, info.height))
         keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
         light = report.LightMeter()
         if options.video:
@@ -290,12 +315,14 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
         raise AnalysisError(f"landmarks.npz is unreadable ({exc}) — run `formcheck analyze` again", npz) from exc
     if profile_path is not None:
         meta["profile_path"] = profile_path
-    profile = engine.load_profile(meta.get("profile_path"))
+    from formcheck import engine, render, report
+
+    profile = load_profile(meta.get("profile_path"))
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(result_dir.parent, result_dir.name)
     try:
         video = result_dir / "annotated.mp4"
-        overlay = render.Overlay(clean, rep, clean.width, clean.height)
+        overlay = render.Overlay(clean, rep, *video_size(clean.width, clean.height))
         keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
         source = Path(meta["input"]["path"])
         try:  # key frames from the original clip if it is still there, else from the video

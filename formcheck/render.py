@@ -27,7 +27,7 @@ from formcheck.landmarks import EDGES, JOINTS
 from formcheck.landmarks import Landmark as L
 from formcheck.report import LightMeter, cue_state_frames
 from formcheck.series import PoseSeries
-from formcheck.video import read_frames
+from formcheck.video import read_frames, shrink
 
 #: Status names in code order: per-frame states are stored as indices into this tuple.
 STATES = ("good", "fair", "poor", "not_assessed", "none")
@@ -855,6 +855,8 @@ def grab_key_frames(
     if keys.last < 0:
         return
     frames = read_frames(path, "bgr24")
+    if overlay is not None:  # the overlay may be sized for a smaller video than the clip
+        frames = shrink(frames, (overlay.w, overlay.h))
     try:
         for i, (_, bgr) in enumerate(frames):
             if light is not None:

@@ -18,10 +18,9 @@ from __future__ import annotations
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from formcheck import subject
@@ -29,7 +28,7 @@ from formcheck._threads import prefetch
 from formcheck.errors import VideoError
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
-from formcheck.video import DecodeStats, read_frames
+from formcheck.video import DecodeStats, fit_size, read_frames, shrink
 
 #: progress(stage, done, total); total may be an estimate.
 Progress = Callable[[str, int, int], None]
@@ -72,19 +71,6 @@ class Pacer:
         while self.next_due <= t_s:
             self.next_due += self.period
         return True
-
-
-def model_frames(frames: Iterator[tuple[float, np.ndarray]], max_side: int = MODEL_MAX_SIDE) -> Iterator[tuple[float, np.ndarray]]:
-    """`frames` shrunk to at most `max_side` px on the long side (aspect kept; landmarks are in
-    normalised coordinates, so they need no rescaling)."""
-    for t_s, img in frames:
-        h, w = img.shape[:2]
-        scale = max_side / max(h, w)
-        if scale < 1.0:
-            size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            # Linear is sharp and cheap down to half size; beyond that, area averaging avoids aliasing.
-            img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if scale >= 0.5 else cv2.INTER_AREA)
-        yield t_s, img
 
 
 class _Scout(threading.Thread):
@@ -145,7 +131,8 @@ class _Segment(threading.Thread):
 
     def _track(self) -> None:
         tracking, last_ms, next_scout = 1, -1, -1.0
-        frames = model_frames(read_frames(self.clip, "rgb24", self.stats, first_frame=self.first))
+        size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
+        frames = shrink(read_frames(self.clip, "rgb24", self.stats, first_frame=self.first), size)
         for t_s, rgb in prefetch(frames, maxsize=3):  # decoded and shrunk in a background thread
             if self.cancelled.is_set() or (self.stop is not None and self.first + len(self.times) >= self.stop):
                 break
@@ -196,7 +183,7 @@ def track_clip(
             seg.start()
         total = max(info.frames, 1)
         while any(seg.is_alive() for seg in segments):
-            segments[0].join(timeout=0.1) if segments[0].is_alive() else segments[-1].join(timeout=0.1)
+            segments[0].join(timeout=0.05) if segments[0].is_alive() else segments[-1].join(timeout=0.05)
             if progress:
                 done = sum(seg.done for seg in segments)
                 progress("pose", done, max(total, done))

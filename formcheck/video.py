@@ -52,6 +52,24 @@ def to_image(frame: av.VideoFrame, pixel_format: str) -> np.ndarray:
     return np.ascontiguousarray(frame.to_ndarray(format=pixel_format))
 
 
+def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """(width, height) scaled down, aspect kept, so neither side exceeds `max_side`."""
+    scale = max_side / max(width, height)
+    if scale >= 1.0:
+        return width, height
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def shrink(frames: Iterator[tuple[float, np.ndarray]], size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray]]:
+    """`frames` resized to `size` (width, height) where they differ from it."""
+    for t_s, img in frames:
+        if (img.shape[1], img.shape[0]) != size:
+            # Linear is sharp and cheap down to half size; beyond that area averaging avoids aliasing.
+            linear = size[0] * 2 >= img.shape[1]
+            img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
+        yield t_s, img
+
+
 def _upright(img: np.ndarray, rotation_cw: int) -> np.ndarray:
     if rotation_cw == 90:
         return np.ascontiguousarray(np.rot90(img, k=-1))
@@ -261,7 +279,7 @@ class VideoSink:
         height: int,
         fps: float,
         crf: int = 23,
-        preset: str = "veryfast",
+        preset: str = "superfast",
     ) -> None:
         self.path = Path(path)
         self.width = width - width % 2
