@@ -20,11 +20,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from formcheck.pose import find_model, load_estimator  # noqa: E402
-from formcheck.video import probe, read_frames  # noqa: E402
+from formcheck.video import fit_size, probe, read_frames, shrink  # noqa: E402
 
 
-def model_only(clip: Path) -> tuple[float, int]:
-    frames = [(t, img) for t, img in read_frames(clip, "rgb24")]
+def model_only(clip: Path, limit: int = 300, max_side: int | None = None) -> tuple[float, int]:
+    """Frames/s of the pose model alone (one tracker, one person) on the clip's first `limit`
+    frames, decoded into memory first; `max_side` shrinks them first, as analyze does."""
+    frames = []
+    for t, img in read_frames(clip, "rgb24"):
+        if max_side:
+            img = next(shrink(iter([(t, img)]), fit_size(img.shape[1], img.shape[0], max_side)))[1]
+        frames.append((t, img))
+        if len(frames) == limit:
+            break
     est = load_estimator(find_model())
     try:
         est.estimate(frames[0][1], 0)  # warm-up (graph start)

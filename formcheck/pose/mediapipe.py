@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +14,48 @@ import numpy as np
 from formcheck.errors import ModelError
 from formcheck.landmarks import NUM_LANDMARKS
 from formcheck.pose import DetectedPose
+
+
+#: mediapipe's vision package imports its drawing helpers, and they import matplotlib.pyplot:
+#: about half a second of start-up for plotting code formcheck never calls.
+_DRAWING = ("mediapipe.tasks.python.vision.drawing_utils", "mediapipe.tasks.python.vision.drawing_styles")
+
+
+class _OnDemand(types.ModuleType):
+    """Stands in for a module until one of its attributes is read, then imports the real one."""
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith("__"):  # the import machinery probing module attributes
+            raise AttributeError(name)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        return getattr(real, name)
+
+
+class _Deferred(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """While mediapipe is imported, finds the drawing modules as `_OnDemand` stand-ins."""
+
+    def find_spec(self, name: str, path: object, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        return importlib.machinery.ModuleSpec(name, self) if name in _DRAWING else None
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        return _OnDemand(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass
+
+
+def _import_mediapipe() -> types.ModuleType:
+    """Import mediapipe without its drawing helpers (and matplotlib.pyplot) until they are used."""
+    if "mediapipe" not in sys.modules:
+        finder = _Deferred()
+        sys.meta_path.insert(0, finder)
+        try:
+            importlib.import_module("mediapipe")
+        finally:
+            sys.meta_path.remove(finder)
+    return sys.modules["mediapipe"]
 
 
 class MediaPipeEstimator:
@@ -30,7 +77,7 @@ class MediaPipeEstimator:
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        import mediapipe as mp
+        mp = _import_mediapipe()
         from mediapipe.tasks.python import BaseOptions
         from mediapipe.tasks.python.vision import (
             PoseLandmarker,
