@@ -1,0 +1,90 @@
+"""Pass 1 on every core: halves tracked side by side, shrunk model frames, the capped video size.
+
+All with the real model and real clips.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from formcheck import pipeline, tracking
+from formcheck.pipeline import AnalyzeOptions, analyze
+from formcheck.pose import find_model
+from formcheck.video import fit_size, probe, read_frames, shrink
+from conftest import sample
+
+
+def test_second_reader_starts_mid_clip_with_the_same_frames_and_times() -> None:
+    clip = sample("backward")
+    full = [(t, img) for t, img in read_frames(clip, "rgb24")]
+    late = [(t, img) for t, img in read_frames(clip, "rgb24", first_frame=50)]
+    assert len(late) == len(full) - 50
+    assert [t for t, _ in late] == [t for t, _ in full[50:]]
+    assert np.array_equal(late[0][1], full[50][1])
+
+
+def test_fit_size_and_shrink() -> None:
+    assert fit_size(3840, 2160, 1920) == (1920, 1080)
+    assert fit_size(1080, 1920, 1280) == (720, 1280)
+    assert fit_size(960, 540, 1280) == (960, 540)
+    frames = [(0.0, np.zeros((2160, 3840, 3), np.uint8)), (0.1, np.zeros((540, 960, 3), np.uint8))]
+    out = list(shrink(iter(frames), (960, 540)))
+    assert [img.shape for _, img in out] == [(540, 960, 3), (540, 960, 3)]
+    assert out[1][1] is frames[1][1]  # already the size: no copy
+
+
+@pytest.mark.parametrize("trackers", [1, 2])
+def test_halves_tracked_side_by_side_cover_every_frame(monkeypatch: pytest.MonkeyPatch, trackers: int) -> None:
+    """One tracker or two over the halves: every frame once, in order, the athlete found in both."""
+    monkeypatch.setattr(tracking, "TRACKERS", trackers)
+    monkeypatch.setattr(tracking, "MIN_SPLIT_FRAMES", 20)
+    clip = sample("backward")
+    info = probe(clip)
+    series, stats, chosen, skipped = tracking.track_clip(clip, info, find_model())
+    times = [t for t, _ in read_frames(clip, "rgb24")]
+    assert len(series) == len(times) == stats.frames
+    assert np.allclose(series.t_s, times)
+    assert not skipped.any()
+    assert chosen["method"] == "single"
+    half = len(series) // 2
+    # The woman is in view in both halves; each tracker finds her in most of its frames.
+    assert series.detected[:half].mean() > 0.8 and series.detected[half:].mean() > 0.8
+
+
+def test_halves_agree_with_one_tracker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Splitting the clip changes the landmarks no more than tracking noise (a few pixels)."""
+    clip = sample("backward")
+    info = probe(clip)
+    runs = {}
+    for trackers in (1, 2):
+        monkeypatch.setattr(tracking, "TRACKERS", trackers)
+        monkeypatch.setattr(tracking, "MIN_SPLIT_FRAMES", 20)
+        runs[trackers] = tracking.track_clip(clip, info, find_model())[0]
+    px = np.array([info.width, info.height])
+    d = np.linalg.norm((runs[1].xy - runs[2].xy) * px, axis=-1)
+    assert np.nanmedian(d) < 3.0, np.nanmedian(d)
+
+
+def test_bystander_clip_tracks_everyone_in_one_pass() -> None:
+    clip = sample("multi_person")
+    info = probe(clip)
+    series, stats, chosen, _ = tracking.track_clip(clip, info, find_model())
+    assert chosen["method"] == "multi" and chosen["people_max"] >= 2
+    assert 0 <= chosen["tracked_from_s"] <= info.duration_s
+    assert len(series) == stats.frames
+
+
+def test_annotated_video_is_capped_in_size_and_keeps_every_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clips bigger than the cap get a smaller annotated video with every frame (4K -> 1080p)."""
+    monkeypatch.setattr(pipeline, "MAX_VIDEO_SIDE", 480)
+    clip = sample("multi_person")  # 960x540
+    result = analyze(clip, tmp_path, AnalyzeOptions())
+    video = probe(result.out_dir / "annotated.mp4")
+    src = probe(clip)
+    assert (video.width, video.height) == (480, 270)
+    assert video.frames == src.frames
+    assert abs(video.duration_s - src.duration_s) < 0.05
+    assert (result.out_dir / "report.html").stat().st_size > 10_000
