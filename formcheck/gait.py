@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.signal import find_peaks
 
+from formcheck.clean import autocorrelation
 from formcheck.landmarks import Landmark as L
 from formcheck.metrics import midpoint, points
 from formcheck.series import PoseSeries
 
 SIDES = ("left", "right")
+#: Foot events closer than this (fraction of a stride) to the ends of the footage are not used.
+EDGE_MARGIN_STRIDES = 0.1
 
 
 @dataclass(frozen=True)
@@ -129,11 +132,9 @@ def _stride_period_s(p: np.ndarray, t: np.ndarray, opts: GaitOptions) -> float |
         return None
     fps = (len(t) - 1) / (t[-1] - t[0])
     d = np.interp(np.arange(len(d)), np.flatnonzero(ok), d[ok])
-    d = d - d.mean()
-    ac = np.correlate(d, d, mode="full")[len(d) - 1 :]
-    if ac[0] <= 0:
+    ac = autocorrelation(d)
+    if ac is None:
         return None
-    ac = ac / ac[0] * len(d) / (len(d) - np.arange(len(d)))  # unbiased: lag k has N − k terms
     lo = int(fps * 2.0 / opts.step_freq_hz[1])  # stride = 2 steps
     hi = min(int(fps * 2.0 / opts.step_freq_hz[0]), len(ac) - 1)
     if hi <= lo + 1:
@@ -145,18 +146,29 @@ def _stride_period_s(p: np.ndarray, t: np.ndarray, opts: GaitOptions) -> float |
     leg = leg_length(p)
     if not np.isfinite(leg) or np.nanpercentile(spread, 90) < opts.min_foot_spread * leg:
         return None
-    best = peaks[np.argmax(props["peak_heights"])] + lo
+    # The first clear peak, not the highest: a periodic signal's autocorrelation peaks again at
+    # two strides, and on a short clip that later, noisier peak can come out higher.
+    heights = props["peak_heights"]
+    best = peaks[np.flatnonzero(heights >= 0.7 * heights.max())[0]] + lo
     return best / fps
 
 
-def _events(rel: np.ndarray, distance: int, prominence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Peak frames of `rel` and their sub-frame offsets (parabolic interpolation, in frames)."""
+def _events(
+    rel: np.ndarray, distance: int, prominence: float, margin: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Peak frames of `rel` and their sub-frame offsets (parabolic interpolation, in frames).
+
+    A peak closer than `margin` frames to the first or last valid frame is left out: the foot
+    may still be reaching when the footage ends (or the low-pass filter's edge bends it), so
+    whether and when it peaks depends on exactly which frames the model saw last.
+    """
     ok = np.isfinite(rel)
     if ok.sum() < 5:
         return np.array([], int), np.array([])
-    filled = np.interp(np.arange(len(rel)), np.flatnonzero(ok), rel[ok])
+    valid = np.flatnonzero(ok)
+    filled = np.interp(np.arange(len(rel)), valid, rel[ok])
     peaks, _ = find_peaks(filled, distance=max(distance, 1), prominence=prominence)
-    peaks = peaks[ok[peaks]]
+    peaks = peaks[ok[peaks] & (peaks >= valid[0] + margin) & (peaks <= valid[-1] - margin)]
     offsets = np.zeros(len(peaks))
     for k, i in enumerate(peaks):
         if 0 < i < len(filled) - 1:
@@ -173,6 +185,7 @@ def find_contacts(
     fps = (len(t) - 1) / (t[-1] - t[0])
     hip_x = midpoint(p, L.LEFT_HIP, L.RIGHT_HIP)[:, 0]
     distance = int(0.6 * stride_s * fps)
+    margin = int(round(EDGE_MARGIN_STRIDES * stride_s * fps))
     prominence = 0.15 * leg
     out: list[Contact] = []
     for side in ("LEFT", "RIGHT"):
@@ -181,8 +194,8 @@ def find_contacts(
         to_lm = L[f"{side}_HEEL"] if backward else L[f"{side}_FOOT_INDEX"]
         ic_rel = travel * (p[:, ic_lm, 0] - hip_x)
         to_rel = -travel * (p[:, to_lm, 0] - hip_x)
-        ics, ic_off = _events(ic_rel, distance, prominence)
-        tos, to_off = _events(to_rel, distance, prominence)
+        ics, ic_off = _events(ic_rel, distance, prominence, margin)
+        tos, to_off = _events(to_rel, distance, prominence, margin)
         dt = 1.0 / fps
         for k, ic in enumerate(ics):
             nxt = ics[k + 1] if k + 1 < len(ics) else len(t)

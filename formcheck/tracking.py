@@ -18,12 +18,13 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from formcheck import subject
+from formcheck import memory, subject
 from formcheck._threads import prefetch
 from formcheck.errors import VideoError
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
@@ -46,6 +47,8 @@ MIN_SPLIT_FRAMES = 120
 #: memory (each model instance keeps frame-sized buffers: ~160 MB at 1080p, ~60 MB at 720p) and
 #: time; an athlete filmed side-on fills far more than 256 px of a 1280 px frame.
 MODEL_MAX_SIDE = 1280
+#: Seconds between returns of freed memory to the system while tracking.
+TRIM_EVERY_S = 2.0
 #: Single-frame detection finds small or low-contrast people less readily than tracking does, so
 #: the scout accepts weaker detections: a false alarm only costs tracking a second person.
 SCOUT_CONFIDENCE = 0.3
@@ -182,8 +185,12 @@ def track_clip(
         for seg in segments:
             seg.start()
         total = max(info.frames, 1)
+        next_trim = time.monotonic() + TRIM_EVERY_S
         while any(seg.is_alive() for seg in segments):
             segments[0].join(timeout=0.05) if segments[0].is_alive() else segments[-1].join(timeout=0.05)
+            if time.monotonic() >= next_trim:  # hand freed frame buffers back: memory stays flat
+                memory.release()
+                next_trim = time.monotonic() + TRIM_EVERY_S
             if progress:
                 done = sum(seg.done for seg in segments)
                 progress("pose", done, max(total, done))
