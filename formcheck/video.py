@@ -126,6 +126,8 @@ def _open(path: Path) -> av.container.InputContainer:
         raise VideoError(f"not a video FFmpeg can read ({_reason(exc)}) — {_READ_HINT}", path) from exc
     except OSError as exc:
         raise VideoError(f"cannot be opened ({exc.strerror or exc}) — check its permissions", path) from exc
+    except UnicodeDecodeError as exc:  # PyAV decodes the container's tags as UTF-8
+        raise VideoError(f"not a video FFmpeg can read (its metadata is not valid text) — {_READ_HINT}", path) from exc
     if container.format.name in _IMAGE_FORMATS:
         kind = container.format.name.replace("_pipe", "").replace("image2", "image")
         container.close()
