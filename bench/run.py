@@ -29,7 +29,7 @@ from bench.clips import looped_clip, sports2d_demo  # noqa: E402
 from bench.fps_clips import stride_loop  # noqa: E402
 from bench.throughput import decode_only, model_only  # noqa: E402
 from formcheck.tracking import MODEL_MAX_SIDE  # noqa: E402
-from formcheck.video import VideoSink, probe, read_frames  # noqa: E402
+from formcheck.video import probe  # noqa: E402
 
 _FIRST_FRAME = """
 import time, sys
