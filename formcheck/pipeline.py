@@ -9,8 +9,10 @@ results folder in one rename at the end, so a crash or Ctrl-C never leaves a mix
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -121,12 +123,27 @@ def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
             flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
 
 
+def _import_later_stages() -> None:
+    """Import the engine, overlay and report modules (SciPy, Pillow, Jinja, Matplotlib: a second or
+    two) while the model runs, instead of after it."""
+    for name in ("formcheck.engine", "formcheck.render", "formcheck.report", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        importlib.import_module(name)
+
+
 def estimate_poses(
     clip: Path, info: VideoInfo, model: ModelInfo, progress: Progress | None = None, analysis_fps: float = 0.0
 ) -> tuple[PoseSeries, DecodeStats, dict]:
     """The athlete's raw pose series (NaN where not found), decoding stats, and who was chosen."""
     memory.limit_arenas()
-    series, stats, chosen, skipped = tracking.track_clip(clip, info, model, analysis_fps, progress)
+    warm = threading.Thread(target=_import_later_stages, name="formcheck-imports", daemon=True)
+
+    def pose_progress(stage: str, done: int, total: int) -> None:
+        if done and not warm.is_alive() and warm.ident is None:
+            warm.start()  # after the first frame: start-up stays short
+        if progress:
+            progress(stage, done, total)
+
+    series, stats, chosen, skipped = tracking.track_clip(clip, info, model, analysis_fps, pose_progress)
     memory.release()  # the models' frame buffers: before pass 2 allocates the encoder's
     interpolate_skipped(series, skipped)
     stats.frames_analysed = int((~skipped).sum())
