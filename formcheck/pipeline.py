@@ -192,6 +192,29 @@ def render_video(
         return sink.frames
 
 
+class _Background(threading.Thread):
+    """`fn(*args)` in a daemon thread; `result()` waits for it and returns it (or re-raises)."""
+
+    def __init__(self, fn: Callable, *args: object) -> None:
+        super().__init__(name="formcheck-background", daemon=True)
+        self._fn, self._args = fn, args
+        self._value: object = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            self._error = exc
+
+    def result(self) -> object:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _prepare_dir(out_root: Path, stem: str) -> Path:
     try:
         out_root.mkdir(parents=True, exist_ok=True)
@@ -217,7 +240,14 @@ def _publish(tmp: Path, final: Path) -> None:
 
 
 def write_outputs(
-    out: Path, raw: PoseSeries, clean: PoseSeries, rep: dict, meta: dict, images: dict | None = None, video: bool = False
+    out: Path,
+    raw: PoseSeries,
+    clean: PoseSeries,
+    rep: dict,
+    meta: dict,
+    images: dict | None = None,
+    video: bool = False,
+    plots: dict | None = None,
 ) -> list[str]:
     """Write landmarks.npz, frames.csv, strides.csv, report.json and report.html into `out`.
 
@@ -232,7 +262,7 @@ def write_outputs(
     report.write_frames_csv(out / "frames.csv", clean, rep)
     report.write_strides_csv(out / "strides.csv", rep)
     report.write_json(out / "report.json", rep)
-    report.write_html(out / "report.html", rep, video, series=clean, images=images)
+    report.write_html(out / "report.html", rep, video, series=clean, images=images, plots=plots)
     return ["landmarks.npz", "frames.csv", "strides.csv", "report.json", "report.html"]
 
 
@@ -288,6 +318,7 @@ def analyze(
         overlay = render.Overlay(clean, rep, *video_size(info.width, info.height))
         keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
         light = report.LightMeter()
+        plots = _Background(report.plots_for, rep, clean)  # drawn while the video pass runs
         if options.video:
             written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress, overlay, keys, light)
             if written != len(clean):
@@ -299,7 +330,7 @@ def analyze(
         else:  # the report's key frames still need pixels: decode up to the last of them
             render.grab_key_frames(clip, keys, overlay, light)
         meta["capture"] = light.to_dict()
-        files = write_outputs(tmp, raw, clean, rep, meta, keys.images, options.video)
+        files = write_outputs(tmp, raw, clean, rep, meta, keys.images, options.video, plots.result())
         if options.video:
             files.append("annotated.mp4")
         final = out_root / clip.stem

@@ -535,7 +535,7 @@ def _band_of(rep: dict, component_id: str) -> dict | None:
     return None
 
 
-def _plots(rep: dict, series: PoseSeries) -> dict[str, str]:
+def plots_for(rep: dict, series: PoseSeries) -> dict[str, str]:
     """The report's plots as PNG data URIs (missing when there is nothing to plot)."""
     from formcheck import plots
 
@@ -560,8 +560,10 @@ def _plots(rep: dict, series: PoseSeries) -> dict[str, str]:
     return {k: uri for k, v in made.items() if (uri := _data_uri(v, "image/png"))}
 
 
-def html_context(rep: dict, series: PoseSeries | None, images: dict | None, video: bool) -> dict:
-    """Everything the report template shows."""
+def html_context(
+    rep: dict, series: PoseSeries | None, images: dict | None, video: bool, plots: dict | None = None
+) -> dict:
+    """Everything the report template shows; `plots` from `plots_for` if already made."""
     r = public(rep)
     images = images or {}
     t = series.t_s if series is not None else np.zeros(0)
@@ -582,7 +584,7 @@ def html_context(rep: dict, series: PoseSeries | None, images: dict | None, vide
         "focus": [c for c in views if c["id"] in r["overall"].get("focus", [])],
         "video": "annotated.mp4" if video else None,
         "hero": _data_uri(images.get((hero, "full")), "image/jpeg") if hero is not None else None,
-        "plots": _plots(rep, series) if series is not None else {},
+        "plots": plots if plots is not None else (plots_for(rep, series) if series is not None else {}),
         "capture": r.get("capture"),
     }
 
@@ -594,6 +596,7 @@ def write_html(
     *,
     series: PoseSeries | None = None,
     images: dict | None = None,
+    plots: dict | None = None,
 ) -> None:
     """report.html: one self-contained page (plots and key frames embedded as data URIs) with
     the annotated video beside it; prints to PDF cleanly.
@@ -604,6 +607,7 @@ def write_html(
         video: whether annotated.mp4 sits next to the page.
         series: the cleaned pose series (plots and key-frame times); None leaves them out.
         images: key frames, `KeyFrames.images` ({(frame, "crop" | "full"): JPEG bytes}).
+        plots: the plots from `plots_for` when made beforehand (e.g. while the video encodes).
     """
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
     env.filters["dir"] = lambda d: {"right": "→ right", "left": "← left"}.get(d, d)
@@ -615,7 +619,7 @@ def write_html(
     template = env.from_string(
         resources.files("formcheck").joinpath("templates/report.html").read_text("utf-8")
     )
-    html = template.render(**html_context(rep, series, images, video))
+    html = template.render(**html_context(rep, series, images, video, plots))
     path.write_text(html, encoding="utf-8")
 
 
