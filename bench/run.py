@@ -107,8 +107,8 @@ def main() -> None:
     # 60 fps footage with a known cadence: one stride of the backward sample, motion-interpolated
     # to 60 fps and looped for 20 s (bench/fps_clips.py; bench/analysis_fps.py has more clips).
     sixty, loop = stride_loop(backward, 20.0)
-    t_all, _, rep_all = run_analyze(sixty, "--no-video", "--analysis-fps", "0")
-    t_30, _, rep_30 = run_analyze(sixty, "--no-video", "--analysis-fps", "30")
+    runs = [(run_analyze(sixty, "--no-video", "--analysis-fps", "0"), run_analyze(sixty, "--no-video", "--analysis-fps", "30")) for _ in range(2)]
+    (t_all, _, rep_all), (t_30, _, rep_30) = min(r[0] for r in runs), min(r[1] for r in runs)  # best of two, alternating
     c_all, c_30 = rep_all["gait"]["cadence_spm"], rep_30["gait"]["cadence_spm"]
     rows += [
         (f"60 fps clip (20 s, true cadence {loop.cadence_spm:.1f}): every frame", f"{t_all:.1f} s", f"cadence {c_all}"),

@@ -91,6 +91,8 @@ def video_size(width: int, height: int) -> tuple[int, int]:
     return fit_size(width, height, MAX_VIDEO_SIDE)
 
 
+#: Frames between returns of freed memory to the system in the video pass.
+TRIM_EVERY_FRAMES = 60
 #: Shorter clips cannot show a step; they are refused with a clear message.
 MIN_FRAMES = 8
 MIN_DURATION_S = 0.5
@@ -172,10 +174,10 @@ def render_video(
     total = len(clean)
     size = (overlay.w, overlay.h)
     with VideoSink(dest, *size, info.fps) as sink:
-        writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=4)
+        writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=3)
         i = 0
         try:
-            for t_s, bgr in prefetch(shrink(read_frames(clip, "bgr24"), size), maxsize=4):
+            for t_s, bgr in prefetch(shrink(read_frames(clip, "bgr24"), size), maxsize=3):
                 if i >= total:
                     break
                 if light is not None:
@@ -185,6 +187,8 @@ def render_video(
                     keys.offer(i, bgr)
                 writer.submit((bgr, float(clean.t_s[i])))
                 i += 1
+                if i % TRIM_EVERY_FRAMES == 0:  # hand freed frame buffers back: memory stays flat
+                    memory.release()
                 if progress:
                     progress("video", i, total)
         finally:

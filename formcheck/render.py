@@ -844,6 +844,10 @@ class KeyFrames:
         return buf.tobytes() if ok else b""
 
 
+#: Without a video pass, the light is measured on every this many frames (it changes slowly).
+LIGHT_EVERY = 5
+
+
 def grab_key_frames(
     path: Path, keys: KeyFrames, overlay: Overlay | None, light: LightMeter | None = None
 ) -> None:
@@ -854,12 +858,17 @@ def grab_key_frames(
     """
     if keys.last < 0:
         return
-    frames = read_frames(path, "bgr24")
+    # Only the wanted frames are converted, and every fifth for the light meter.
+    frames = read_frames(path, "bgr24", want=lambda i, _: keys.wants(i) or (light is not None and i % LIGHT_EVERY == 0))
     if overlay is not None:  # the overlay may be sized for a smaller video than the clip
         frames = shrink(frames, (overlay.w, overlay.h))
     try:
         for i, (_, bgr) in enumerate(frames):
-            if light is not None:
+            if bgr is None:
+                if i >= keys.last:
+                    break
+                continue
+            if light is not None and i % LIGHT_EVERY == 0:
                 light.add(bgr)
             if keys.wants(i):
                 if overlay is not None:

@@ -135,14 +135,14 @@ class _Segment(threading.Thread):
     def _track(self) -> None:
         tracking, last_ms, next_scout = 1, -1, -1.0
         size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
-        frames = shrink(read_frames(self.clip, "rgb24", self.stats, first_frame=self.first), size)
-        for t_s, rgb in prefetch(frames, maxsize=3):  # decoded and shrunk in a background thread
+        # The pacer runs in the decoding thread: frames the model skips are never converted.
+        frames = read_frames(self.clip, "rgb24", self.stats, first_frame=self.first, want=lambda _, t: self.pacer.due(t))
+        for t_s, rgb in prefetch(shrink(frames, size), maxsize=3):  # decoded and shrunk in a background thread
             if self.cancelled.is_set() or (self.stop is not None and self.first + len(self.times) >= self.stop):
                 break
             self.times.append(t_s)
-            due = self.pacer.due(t_s)
-            self.skipped.append(not due)
-            if not due:
+            self.skipped.append(rgb is None)
+            if rgb is None:
                 self.poses.append([])
                 continue
             want = min(self.people_seen, MAX_PEOPLE)

@@ -9,7 +9,7 @@ which plays in browsers and on phones; OpenCV's own writer cannot make H.264 her
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -60,10 +60,10 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def shrink(frames: Iterator[tuple[float, np.ndarray]], size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray]]:
-    """`frames` resized to `size` (width, height) where they differ from it."""
+def shrink(frames: Iterator[tuple[float, np.ndarray | None]], size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray | None]]:
+    """`frames` resized to `size` (width, height) where they differ from it (None stays None)."""
     for t_s, img in frames:
-        if (img.shape[1], img.shape[0]) != size:
+        if img is not None and (img.shape[1], img.shape[0]) != size:
             # Linear is sharp and cheap down to half size; beyond that area averaging avoids aliasing.
             linear = size[0] * 2 >= img.shape[1]
             img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
@@ -201,8 +201,12 @@ class DecodeStats:
 
 
 def read_frames(
-    path: str | os.PathLike, pixel_format: str = "rgb24", stats: DecodeStats | None = None, first_frame: int = 0
-) -> Iterator[tuple[float, np.ndarray]]:
+    path: str | os.PathLike,
+    pixel_format: str = "rgb24",
+    stats: DecodeStats | None = None,
+    first_frame: int = 0,
+    want: Callable[[int, float], bool] | None = None,
+) -> Iterator[tuple[float, np.ndarray | None]]:
     """Yield (time_s, image) for every decodable frame, upright, in presentation order.
 
     Args:
@@ -212,6 +216,8 @@ def read_frames(
         first_frame: decode but do not yield the frames before this one (they are not converted,
             so skipping costs a fraction of decoding). Frame numbers and times are exactly those
             of a full read: this is how a second reader starts mid-clip without seeking.
+        want: `want(frame_number, time_s)` False yields (time_s, None): the frame is decoded
+            (decoding needs it) but not converted, for frames the caller will not look at.
 
     Times come from the container's timestamps, made strictly increasing; a frame without a
     timestamp gets the previous time plus one frame interval. Damaged packets are skipped and
@@ -249,6 +255,9 @@ def read_frames(
                     continue
                 # Rows can be padded for alignment (e.g. 854 px wide): consumers such as
                 # mediapipe.Image ignore strides, so hand out contiguous arrays only.
+                if want is not None and not want(stats.frames - 1, t):
+                    yield t, None
+                    continue
                 yield t, _upright(to_image(frame, pixel_format), _rotation_cw(frame))
     except av.error.FFmpegError as exc:
         if stats.frames == 0:
