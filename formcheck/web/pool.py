@@ -40,9 +40,7 @@ class WorkerPool:
         ]  # fmt: skip
         if self.verbose:
             cmd.append("-v")
-        # Several workers already fill the cores: one pose tracker per clip each, not two.
-        env = {**os.environ, "FORMCHECK_TRACKERS": "1"} if self.count > 1 else None
-        self._procs[slot] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=self.store.data_dir, env=env)
+        self._procs[slot] = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, cwd=self.store.data_dir)
         self._started_s[slot] = time.monotonic()
 
     def start(self) -> None:
