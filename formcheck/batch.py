@@ -272,7 +272,6 @@ class Children:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._procs: set[subprocess.Popen] = set()
-        self.clips_at_once = 1
         self.stopping = False
 
     def start(self, args: list[str], **kwargs) -> subprocess.Popen | None:
@@ -319,9 +318,6 @@ def run_clip(job: ClipJob, children: Children | None = None) -> ClipResult:
         quiet = None if job.verbose else subprocess.DEVNULL
         # Its own session: a Ctrl-C on the terminal reaches only the batch, which stops the children.
         popen = dict(cwd=job.folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=quiet, start_new_session=True)
-        if children and children.clips_at_once > 1:
-            # Clips in parallel already fill the cores: one pose tracker per clip, not two.
-            popen["env"] = {**os.environ, "FORMCHECK_TRACKERS": "1"}
         proc = children.start(args, **popen) if children else subprocess.Popen(args, **popen)
         if proc is None:
             return _failed(job, _INTERRUPTED)
@@ -482,7 +478,6 @@ def _child_main() -> None:
 def _run_local(jobs: list[ClipJob], workers: int, on_result: Callable[[ClipResult], None]) -> None:
     """Each job in a child process, `workers` at a time. Ctrl-C stops the children, then re-raises."""
     children = Children()
-    children.clips_at_once = min(workers, len(jobs))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="formcheck-batch")
     futures = [pool.submit(run_clip, job, children) for job in jobs]
     reported = set()

@@ -137,7 +137,9 @@ def estimate_poses(
 ) -> tuple[PoseSeries, DecodeStats, dict]:
     """The athlete's raw pose series (NaN where not found), decoding stats, and who was chosen."""
     memory.limit_arenas()
-    warm = threading.Thread(target=_import_later_stages, name="formcheck-imports", daemon=True)
+    # Not a daemon (nor is _Background): Python must wait for it at exit, because a daemon thread
+    # stopped inside C++ code (SciPy, Matplotlib's Agg) aborts the process.
+    warm = threading.Thread(target=_import_later_stages, name="formcheck-imports", daemon=False)
 
     def pose_progress(stage: str, done: int, total: int) -> None:
         if done and not warm.is_alive() and warm.ident is None:
@@ -197,10 +199,11 @@ def render_video(
 
 
 class _Background(threading.Thread):
-    """`fn(*args)` in a daemon thread; `result()` waits for it and returns it (or re-raises)."""
+    """`fn(*args)` in a thread; `result()` waits for it and returns it (or re-raises). Python
+    waits for it at exit (after Ctrl-C, say): it must not be stopped inside native code."""
 
     def __init__(self, fn: Callable, *args: object) -> None:
-        super().__init__(name="formcheck-background", daemon=True)
+        super().__init__(name="formcheck-background", daemon=False)
         self._fn, self._args = fn, args
         self._value: object = None
         self._error: BaseException | None = None

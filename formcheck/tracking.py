@@ -15,11 +15,12 @@ runs twice over a frame.
 
 from __future__ import annotations
 
-import os
+import contextlib
 import queue
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,9 +39,11 @@ Progress = Callable[[str, int, int], None]
 SCOUT_EVERY_S = 1.0
 #: The most people tracked at once when choosing the athlete.
 MAX_PEOPLE = 3
-#: Halves tracked side by side: one per core, at most two (MediaPipe already uses more than one
-#: thread a little). Clips shorter than `MIN_SPLIT_FRAMES` are tracked in one piece.
-TRACKERS = max(1, int(os.environ.get("FORMCHECK_TRACKERS", 0)) or min(2, os.cpu_count() or 1))
+#: Pieces tracked side by side. Always two, whatever the machine or the batch's worker count:
+#: where the clip is cut changes the landmarks slightly (a tracker starts afresh there), so the
+#: cut depends on the clip alone and a clip gets the same results in every mode, on every
+#: machine. Clips shorter than `MIN_SPLIT_FRAMES` are tracked in one piece.
+TRACKERS = 2
 MIN_SPLIT_FRAMES = 120
 #: Frames are shrunk to at most this many pixels on their long side before the model sees them.
 #: The landmark model reads a 256x256 crop around the person, so a 1080p or 4K frame only costs
@@ -163,6 +166,22 @@ class _Segment(threading.Thread):
         return len(self.times)
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) until the block is done, then raise it. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+    if caught:
+        raise KeyboardInterrupt
+
+
 def track_clip(
     clip: Path,
     info: VideoInfo,
@@ -195,15 +214,16 @@ def track_clip(
                 done = sum(seg.done for seg in segments)
                 progress("pose", done, max(total, done))
     finally:
-        for seg in segments:
-            seg.cancelled.set()
-        for seg in segments:
-            if seg.ident is not None:
-                seg.join()
-            seg.estimator.close()
-        if scout.is_alive():
-            scout.finish()
-        scout.estimator.close()
+        with _interrupts_held():  # a Ctrl-C now must not leave a model open: that crashes at exit
+            for seg in segments:
+                seg.cancelled.set()
+            for seg in segments:
+                if seg.ident is not None:
+                    seg.join()
+                seg.estimator.close()
+            if scout.is_alive():
+                scout.finish()
+            scout.estimator.close()
     for worker in (*segments, scout):
         if worker.error is not None:
             raise worker.error

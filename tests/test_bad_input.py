@@ -141,7 +141,9 @@ def test_4k_clip(tmp_path: Path) -> None:
     assert (rep["input"]["width"], rep["input"]["height"]) == (3840, 2160)
     with av.open(str(tmp_path / "out" / "uhd" / "annotated.mp4")) as c:
         s = c.streams.video[0]
-        assert (s.codec_context.name, s.codec_context.width, s.codec_context.height) == ("h264", 3840, 2160)
+        # The annotated video is capped at 1920 px on its long side (every frame kept).
+        assert (s.codec_context.name, s.codec_context.width, s.codec_context.height) == ("h264", 1920, 1080)
+        assert s.frames == 20
 
 
 def test_damaged_packets_in_the_middle(tmp_path: Path) -> None:
