@@ -38,6 +38,34 @@ def _size(p: DetectedPose) -> float:
     return float(np.nanmax(ys) - np.nanmin(ys))
 
 
+def _box(p: DetectedPose) -> np.ndarray:
+    xy = p.xy[np.isfinite(p.xy).all(axis=1)]
+    return np.array([*xy.min(axis=0), *xy.max(axis=0)]) if len(xy) else np.full(4, np.nan)
+
+
+def distinct(poses: list[DetectedPose], overlap: float = 0.5) -> list[DetectedPose]:
+    """`poses` without duplicates: single-frame detection at low confidence can return the same
+    person twice; of two poses whose boxes overlap by more than `overlap` (IoU), the more
+    visible is kept."""
+    kept: list[tuple[DetectedPose, np.ndarray]] = []
+    for p in sorted(poses, key=lambda q: -float(np.nanmean(q.visibility))):
+        b = _box(p)
+        if not np.isfinite(b).all():
+            continue
+        dup = False
+        for _, k in kept:
+            iw = max(0.0, min(b[2], k[2]) - max(b[0], k[0]))
+            ih = max(0.0, min(b[3], k[3]) - max(b[1], k[1]))
+            inter = iw * ih
+            union = (b[2] - b[0]) * (b[3] - b[1]) + (k[2] - k[0]) * (k[3] - k[1]) - inter
+            if union > 0 and inter / union > overlap:
+                dup = True
+                break
+        if not dup:
+            kept.append((p, b))
+    return [p for p, _ in kept]
+
+
 def link(frames: list[list[DetectedPose]], aspect: float, gate: float = 0.25, max_gap: int = 15) -> list[Track]:
     """Link per-frame detections into tracks by nearest hip midpoint (greedy, gated)."""
     tracks: list[Track] = []

@@ -37,6 +37,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Seconds between the people counts.
 SCOUT_EVERY_S = 1.0
+#: Frames between asking the scout about a frame and acting on its count (time for it to count).
+SCOUT_LAG_FRAMES = 6
 #: The most people tracked at once when choosing the athlete.
 MAX_PEOPLE = 3
 #: Pieces tracked side by side. Always two, whatever the machine or the batch's worker count:
@@ -79,31 +81,46 @@ class Pacer:
         return True
 
 
+class _Check:
+    """One people count asked of the scout: the frame it was asked for and, once done, the count."""
+
+    def __init__(self, frame: int, rgb: np.ndarray) -> None:
+        self.frame, self.rgb = frame, rgb
+        self.people = 0
+        self.done = threading.Event()
+
+
 class _Scout(threading.Thread):
-    """Counts the people in single frames, one at a time; busy means the check is skipped."""
+    """Counts the people in single frames, in its own thread, in the order asked."""
 
     def __init__(self, estimator: PoseEstimator) -> None:
         super().__init__(name="formcheck-scout", daemon=True)
         self.estimator = estimator
-        self.inbox: queue.Queue = queue.Queue(maxsize=1)
+        self.inbox: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
 
-    def offer(self, segment: _Segment, rgb: np.ndarray) -> bool:
-        """Ask for a count of the people in `rgb` for `segment`; False when busy."""
-        try:
-            self.inbox.put_nowait((segment, rgb))
-            return True
-        except queue.Full:
-            return False
+    def ask(self, frame: int, rgb: np.ndarray) -> _Check:
+        check = _Check(frame, rgb)
+        self.inbox.put(check)
+        return check
 
     def run(self) -> None:
-        while (item := self.inbox.get()) is not _STOP:
-            if self.error is None:
-                try:
-                    segment, rgb = item
-                    segment.people_seen = max(segment.people_seen, len(self.estimator.estimate(rgb, 0)))
-                except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-                    self.error = exc
+        while (check := self.inbox.get()) is not _STOP:
+            try:
+                if self.error is None:
+                    check.people = len(subject.distinct(self.estimator.estimate(check.rgb, 0)))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+                self.error = exc
+            finally:
+                check.rgb = None
+                check.done.set()
+
+    def wait(self, check: _Check) -> int:
+        """The count of `check`, waiting for it (0 if the scout failed: its error is raised later)."""
+        while not check.done.wait(0.1):
+            if not self.is_alive():
+                return 0
+        return check.people
 
     def finish(self) -> None:
         self.inbox.put(_STOP)
@@ -137,6 +154,7 @@ class _Segment(threading.Thread):
 
     def _track(self) -> None:
         tracking, last_ms, next_scout = 1, -1, -1.0
+        checks: list[_Check] = []
         size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
         # The pacer runs in the decoding thread: frames the model skips are never converted.
         frames = read_frames(self.clip, "rgb24", self.stats, first_frame=self.first, want=lambda _, t: self.pacer.due(t))
@@ -148,18 +166,27 @@ class _Segment(threading.Thread):
             if rgb is None:
                 self.poses.append([])
                 continue
+            n = self.first + len(self.poses)
+            # A count is applied a fixed number of frames after the frame it was asked for (waiting
+            # for it if need be): the scout runs alongside, yet the results never depend on timing.
+            while checks and checks[0].frame + SCOUT_LAG_FRAMES <= n:
+                self.people_seen = max(self.people_seen, self.scout.wait(checks.pop(0)))
             want = min(self.people_seen, MAX_PEOPLE)
             if want > tracking:  # the scout saw more people than are tracked: follow them all
                 tracking = want
                 self.estimator.close()
                 self.estimator = load_estimator(self.model, num_poses=want)
                 if self.switch is None:
-                    self.switch = self.first + len(self.poses)
+                    self.switch = n
             ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
             last_ms = ms
-            self.poses.append(self.estimator.estimate(rgb, ms))
-            if t_s >= next_scout and self.scout.offer(self, rgb):
+            found = self.estimator.estimate(rgb, ms)
+            self.poses.append(subject.distinct(found) if len(found) > 1 else found)
+            if t_s >= next_scout:
+                checks.append(self.scout.ask(n, rgb))
                 next_scout = t_s + SCOUT_EVERY_S
+        for check in checks if not self.cancelled.is_set() else []:  # counts still on their way
+            self.people_seen = max(self.people_seen, self.scout.wait(check))
 
     @property
     def done(self) -> int:
