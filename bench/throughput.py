@@ -23,9 +23,9 @@ from formcheck.pose import find_model, load_estimator  # noqa: E402
 from formcheck.video import fit_size, probe, read_frames, shrink  # noqa: E402
 
 
-def model_only(clip: Path, limit: int = 300, max_side: int | None = None) -> tuple[float, int]:
-    """Frames/s of the pose model alone (one tracker, one person) on the clip's first `limit`
-    frames, decoded into memory first; `max_side` shrinks them first, as analyze does."""
+def model_only(clip: Path, limit: int = 300, max_side: int | None = None, num_poses: int = 1) -> tuple[float, int]:
+    """Frames/s of the pose model alone (one tracker, `num_poses` people) on the clip's first
+    `limit` frames, decoded into memory first; `max_side` shrinks them first, as analyze does."""
     frames = []
     for t, img in read_frames(clip, "rgb24"):
         if max_side:
@@ -33,7 +33,7 @@ def model_only(clip: Path, limit: int = 300, max_side: int | None = None) -> tup
         frames.append((t, img))
         if len(frames) == limit:
             break
-    est = load_estimator(find_model())
+    est = load_estimator(find_model(), num_poses=num_poses)
     try:
         est.estimate(frames[0][1], 0)  # warm-up (graph start)
         start = time.perf_counter()

@@ -30,8 +30,9 @@ def cli() -> None:
 @click.option("--no-video", is_flag=True, help="Skip annotated.mp4 (faster).")
 @click.option("--profile", type=click.Path(path_type=Path), default=None, help="TOML file overriding cue thresholds.")
 @click.option("--analysis-fps", type=click.FloatRange(min=0), default=None, help="Run the pose model at most this often; frames in between are interpolated [default: 60; 0 = every frame].")
+@click.option("--video-max-side", type=click.IntRange(min=0), default=None, metavar="PX", help="Annotated video's long side at most PX pixels [default: 1280 (720p); 0 = the clip's own size].")
 @click.option("-v", "--verbose", is_flag=True, help="Show tracebacks and MediaPipe's own log.")
-def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: Path | None, analysis_fps: float | None, verbose: bool) -> None:
+def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: Path | None, analysis_fps: float | None, video_max_side: int | None, verbose: bool) -> None:
     """Analyse one CLIP: annotated video, report.json/html, frames.csv, landmarks.npz."""
     from formcheck.pipeline import AnalyzeOptions
     from formcheck.pipeline import analyze as run
@@ -42,6 +43,7 @@ def analyze(clip: Path, out: Path, model: Path | None, no_video: bool, profile: 
         video=not no_video,
         profile_path=str(profile) if profile else None,
         analysis_fps=analysis_fps,
+        video_max_side=video_max_side,
     )
     bars = Bars(clip.name)
     with quiet_native_stderr(not verbose):

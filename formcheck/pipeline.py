@@ -27,10 +27,10 @@ from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.cues import load_profile
 from formcheck.pose import ModelInfo, find_model
 from formcheck.series import PoseSeries, VideoInfo, load_npz, save_npz
-from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames, shrink
+from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames
 
 if TYPE_CHECKING:
-    from formcheck import render, report
+    from formcheck import render
 
 # The engine, overlay and report modules (SciPy, Pillow, Jinja) are imported when pass 1 is done,
 # not before: the first frame reaches the model about a second sooner.
@@ -46,6 +46,8 @@ class AnalyzeOptions:
     Attributes:
         model_path: pose model file; None = $FORMCHECK_MODEL or the bundled model.
         video: write annotated.mp4.
+        video_max_side: the annotated video's long side at most (None = `MAX_VIDEO_SIDE`, 720p;
+            0 = the clip's own size).
         profile_path: a TOML file overriding the cue thresholds (see `formcheck.engine`).
         analysis_fps: run the pose model at most this often (frames in between get landmarks
             interpolated in time; the annotated video keeps every frame). 0 = every frame.
@@ -56,6 +58,7 @@ class AnalyzeOptions:
     profile_path: str | None = None
     analysis_fps: float | None = None  # None = DEFAULT_ANALYSIS_FPS; 0 = every frame
     display_name: str | None = None  # how the report names the clip (web uploads: the original name)
+    video_max_side: int | None = None  # None = MAX_VIDEO_SIDE; 0 = the clip's own size
 
 
 @dataclass
@@ -81,14 +84,19 @@ def file_sha256(path: Path) -> str:
 #: for angles) at a half to a quarter of the cost on high-speed clips. Use 0 for every frame
 #: (contact and flight times from 120/240 fps clips).
 DEFAULT_ANALYSIS_FPS = 60.0
-#: The annotated video is at most this many pixels on its long side: 1080p plays on every phone,
-#: browser and TV, while 4K H.264 costs four times the encoding for an overlay that gains nothing.
-MAX_VIDEO_SIDE = 1920
+#: The annotated video is at most this many pixels on its long side by default (720p). It plays
+#: on every phone, browser and TV and shows the skeleton, angles and labels as clearly as the
+#: clip's own 1080p or 4K would, while H.264 encoding, the slowest part of writing it, costs
+#: about 2.3 times less than at 1080p (and 9 times less than at 4K); the file is smaller to
+#: download too. `--video-max-side` asks for more (0 = the clip's own size).
+MAX_VIDEO_SIDE = 1280
 
 
-def video_size(width: int, height: int) -> tuple[int, int]:
-    """The annotated video's frame size for a clip of `width` x `height`."""
-    return fit_size(width, height, MAX_VIDEO_SIDE)
+def video_size(width: int, height: int, max_side: int | None = None) -> tuple[int, int]:
+    """The annotated video's frame size for a clip of `width` x `height` (`max_side`: None = the
+    default `MAX_VIDEO_SIDE`, 0 = the clip's own size)."""
+    side = MAX_VIDEO_SIDE if max_side is None else max_side
+    return fit_size(width, height, side) if side else (width, height)
 
 
 #: Frames between returns of freed memory to the system in the video pass.
@@ -126,9 +134,10 @@ def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
 
 
 def _import_later_stages() -> None:
-    """Import the engine, overlay and report modules (SciPy, Pillow, Jinja, Matplotlib: a second or
-    two) while the model runs, instead of after it."""
-    for name in ("formcheck.engine", "formcheck.render", "formcheck.report", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+    """Import the engine, overlay and report modules (SciPy, Pillow, Jinja: over a second) while
+    the model runs, instead of after it. Not Matplotlib (35 MB more while the models are
+    loaded): the plots import it in the background during the video pass."""
+    for name in ("formcheck.engine", "formcheck.render", "formcheck.report"):
         importlib.import_module(name)
 
 
@@ -163,12 +172,10 @@ def render_video(
     progress: Progress | None,
     overlay: render.Overlay | None = None,
     keys: render.KeyFrames | None = None,
-    light: report.LightMeter | None = None,
 ) -> int:
     """Pass 2: draw the overlay on every frame and encode H.264. Returns the frames written.
 
-    Along the way, measures the light of each frame (before drawing) into `light` and keeps the
-    overlaid key frames the report shows in `keys`: no extra decoding pass for either.
+    Along the way, keeps the overlaid key frames the report shows in `keys`: no extra decoding.
     """
     from formcheck import render
 
@@ -179,11 +186,9 @@ def render_video(
         writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=3)
         i = 0
         try:
-            for t_s, bgr in prefetch(shrink(read_frames(clip, "bgr24"), size), maxsize=3):
+            for t_s, bgr in prefetch(read_frames(clip, "bgr24", size=size), maxsize=3):
                 if i >= total:
                     break
-                if light is not None:
-                    light.add(bgr)
                 overlay.draw(bgr, i)
                 if keys is not None and keys.wants(i):
                     keys.offer(i, bgr)
@@ -322,21 +327,20 @@ def analyze(
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(out_root, clip.stem)
     try:
-        overlay = render.Overlay(clean, rep, *video_size(info.width, info.height))
+        overlay = render.Overlay(clean, rep, *video_size(info.width, info.height, options.video_max_side))
         keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
-        light = report.LightMeter()
         plots = _Background(report.plots_for, rep, clean)  # drawn while the video pass runs
         if options.video:
-            written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress, overlay, keys, light)
+            written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress, overlay, keys)
             if written != len(clean):
                 raise AnalysisError(
                     f"the second decoding pass gave {written} frames, the first {len(clean)} — "
                     "the file may be damaged; export it again",
                     clip,
                 )
-        else:  # the report's key frames still need pixels: decode up to the last of them
-            render.grab_key_frames(clip, keys, overlay, light)
-        meta["capture"] = light.to_dict()
+        else:  # the report's key frames still need pixels
+            render.grab_key_frames(clip, keys, overlay, clean.t_s)
+        meta["capture"] = stats.light
         files = write_outputs(tmp, raw, clean, rep, meta, keys.images, options.video, plots.result())
         if options.video:
             files.append("annotated.mp4")
@@ -382,9 +386,9 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
         source = Path(meta["input"]["path"])
         try:  # key frames from the original clip if it is still there, else from the video
             if source.is_file() and file_sha256(source) == meta["input"].get("sha256"):
-                render.grab_key_frames(source, keys, overlay)
+                render.grab_key_frames(source, keys, overlay, clean.t_s)
             elif video.is_file():
-                render.grab_key_frames(video, keys, None)
+                render.grab_key_frames(video, keys, None, clean.t_s)
         except FormcheckError:
             keys.images.clear()  # a damaged file only costs the pictures, not the new report
         files = write_outputs(tmp, raw, clean, rep, meta, keys.images, video.exists())

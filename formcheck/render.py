@@ -25,9 +25,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from formcheck.landmarks import EDGES, JOINTS
 from formcheck.landmarks import Landmark as L
-from formcheck.report import LightMeter, cue_state_frames
+from formcheck.report import cue_state_frames
 from formcheck.series import PoseSeries
-from formcheck.video import read_frames, shrink
+from formcheck.video import frames_at, read_frames
 
 #: Status names in code order: per-frame states are stored as indices into this tuple.
 STATES = ("good", "fair", "poor", "not_assessed", "none")
@@ -844,37 +844,41 @@ class KeyFrames:
         return buf.tobytes() if ok else b""
 
 
-#: Without a video pass, the light is measured on every this many frames (it changes slowly).
-LIGHT_EVERY = 5
+def grab_key_frames(path: Path, keys: KeyFrames, overlay: Overlay | None, t_s: np.ndarray | None = None) -> None:
+    """Decode the wanted frames of `path`, draw the overlay on them and keep them.
 
-
-def grab_key_frames(
-    path: Path, keys: KeyFrames, overlay: Overlay | None, light: LightMeter | None = None
-) -> None:
-    """Decode `path` up to the last wanted frame, draw the overlay on the wanted ones and keep them.
-
-    For runs without a video pass (the video pass keeps key frames as it goes). With `overlay`
-    None the frames are kept as they are (e.g. taken from an already annotated video).
+    For runs without a video pass (the video pass keeps key frames as it goes). With `t_s` (the
+    frame times of the first pass) each frame is reached by seeking to the key frame before it,
+    so a long clip is not decoded to its end; frames not found so (broken timestamps) are then
+    taken in a read from the start. With `overlay` None the frames are kept as they are (e.g.
+    taken from an already annotated video).
     """
-    if keys.last < 0:
+    wanted = sorted(keys.crop | keys.full)
+    if not wanted:
         return
-    # Only the wanted frames are converted, and every fifth for the light meter.
-    frames = read_frames(path, "bgr24", want=lambda i, _: keys.wants(i) or (light is not None and i % LIGHT_EVERY == 0))
-    if overlay is not None:  # the overlay may be sized for a smaller video than the clip
-        frames = shrink(frames, (overlay.w, overlay.h))
+    # The overlay may be sized for a smaller video than the clip.
+    size = (overlay.w, overlay.h) if overlay is not None else None
+
+    def keep(i: int, bgr: np.ndarray) -> None:
+        if overlay is not None:
+            overlay.draw(bgr, i)
+        keys.offer(i, bgr)
+
+    missing = set(wanted)
+    if t_s is not None:
+        times = {i: float(t_s[i]) for i in wanted if i < len(t_s)}
+        for i, bgr in frames_at(path, times, "bgr24", size):
+            keep(i, bgr)
+            missing.discard(i)
+    if not missing:
+        return
+    last = max(missing)
+    frames = read_frames(path, "bgr24", want=lambda i, _: i in missing, size=size)
     try:
         for i, (_, bgr) in enumerate(frames):
-            if bgr is None:
-                if i >= keys.last:
-                    break
-                continue
-            if light is not None and i % LIGHT_EVERY == 0:
-                light.add(bgr)
-            if keys.wants(i):
-                if overlay is not None:
-                    overlay.draw(bgr, i)
-                keys.offer(i, bgr)
-            if i >= keys.last:
+            if bgr is not None:
+                keep(i, bgr)
+            if i >= last:
                 break
     finally:
         frames.close()

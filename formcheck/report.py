@@ -17,6 +17,7 @@ import numpy as np
 from jinja2 import Environment, select_autoescape
 
 from formcheck.landmarks import Landmark as L
+from formcheck.light import LightMeter  # noqa: F401 - part of this module's interface
 from formcheck.series import PoseSeries
 
 #: The order of the report's cue cards: what to fix first.
@@ -111,17 +112,37 @@ def write_frames_csv(path: Path, series: PoseSeries, rep: dict) -> None:
     for name in names:
         header += [f"{name}_x", f"{name}_y", f"{name}_visibility"]
     det = series.detected
+    # Numbers are formatted a whole row at a time (one printf per row, not one call per cell):
+    # 18 000 frames x 115 cells take a second cell by cell.
+    cols = list(metrics)
+    m_fmt = ",".join("%.3f" if k.endswith("_ratio") else "%.2f" for k in cols)
+    m_vals = np.column_stack([np.asarray(metrics[k], float) for k in cols]) if cols else np.zeros((n, 0))
+    lm_fmt = ",".join(["%.5f,%.5f,%.3f"] * len(names))
+    lm_vals = np.concatenate([series.xy, series.visibility[..., None]], axis=2).reshape(n, -1).astype(float)
+    state_cols = [[_cell(v) for v in states[k]] for k in states]
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
+        csv.writer(f).writerow(header)
         for i in range(n):
-            row = [i, f"{series.t_s[i]:.4f}", int(det[i]), contact[i]]
-            row += [_fmt(metrics[k][i], 3 if k.endswith("_ratio") else 2) for k in metrics]
-            row += [states[k][i] for k in states]
-            xy, vis = series.xy[i], series.visibility[i]
-            for j in range(len(names)):
-                row += [_fmt(xy[j, 0], 5), _fmt(xy[j, 1], 5), _fmt(vis[j], 3)]
-            w.writerow(row)
+            parts = [f"{i},{series.t_s[i]:.4f},{int(det[i])},{_cell(contact[i])}"]
+            if cols:
+                parts.append(_numbers(m_fmt % tuple(m_vals[i])))
+            parts += [c[i] for c in state_cols]
+            parts.append(_numbers(lm_fmt % tuple(lm_vals[i])))
+            f.write(",".join(parts) + "\r\n")
+
+
+def _numbers(text: str) -> str:
+    """Formatted numbers with missing values (NaN, infinities) left empty, as `_fmt` does."""
+    if "n" in text:  # 'nan' or 'inf'
+        text = ",".join("" if c.endswith(("nan", "inf")) else c for c in text.split(","))
+    return text
+
+
+def _cell(text: str) -> str:
+    """A text cell, quoted as the csv module would when it holds a comma, quote or line break."""
+    if any(ch in text for ch in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def write_strides_csv(path: Path, rep: dict) -> None:
@@ -148,34 +169,6 @@ def write_strides_csv(path: Path, rep: dict) -> None:
 
 
 # --- capture quality ----------------------------------------------------------------------------
-
-
-class LightMeter:
-    """Brightness (mean luma, 0–255) and contrast of the frames it is shown, from a coarse grid
-    of about 64 × 36 pixels per frame: cheap enough to run on every frame."""
-
-    def __init__(self) -> None:
-        self._mean: list[float] = []
-        self._contrast: list[float] = []
-
-    def add(self, bgr: np.ndarray) -> None:
-        """Measure one BGR frame."""
-        h, w = bgr.shape[:2]
-        grid = bgr[:: max(1, h // 36), :: max(1, w // 64)].astype(np.float32)
-        luma = grid[..., 0] * 0.114 + grid[..., 1] * 0.587 + grid[..., 2] * 0.299
-        self._mean.append(float(luma.mean()))
-        self._contrast.append(float(luma.std()))
-
-    def to_dict(self) -> dict:
-        """What was measured, ready for landmarks.npz metadata (so `rescore` reuses it)."""
-        if not self._mean:
-            return {"frames_measured": 0}
-        return {
-            "frames_measured": len(self._mean),
-            "mean_brightness": round(float(np.mean(self._mean)), 1),
-            "min_brightness": round(float(np.min(self._mean)), 1),
-            "mean_contrast": round(float(np.mean(self._contrast)), 1),
-        }
 
 
 #: Each capture check: its title, and why it matters (shown with the advice).

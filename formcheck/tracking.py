@@ -26,11 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from formcheck import memory, subject
+from formcheck.light import LightMeter
 from formcheck._threads import prefetch
 from formcheck.errors import VideoError
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
-from formcheck.video import DecodeStats, fit_size, read_frames, shrink
+from formcheck.video import DecodeStats, fit_size, read_frames
 
 #: progress(stage, done, total); total may be an estimate.
 Progress = Callable[[str, int, int], None]
@@ -93,9 +94,10 @@ class _Check:
 class _Scout(threading.Thread):
     """Counts the people in single frames, in its own thread, in the order asked."""
 
-    def __init__(self, estimator: PoseEstimator) -> None:
+    def __init__(self, model: ModelInfo) -> None:
         super().__init__(name="formcheck-scout", daemon=True)
-        self.estimator = estimator
+        self.model = model
+        self.estimator: PoseEstimator | None = None  # loaded in the thread: models load side by side
         self.inbox: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
 
@@ -105,9 +107,13 @@ class _Scout(threading.Thread):
         return check
 
     def run(self) -> None:
+        try:
+            self.estimator = load_estimator(self.model, num_poses=MAX_PEOPLE, video=False, min_confidence=SCOUT_CONFIDENCE)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
+            self.error = exc
         while (check := self.inbox.get()) is not _STOP:
             try:
-                if self.error is None:
+                if self.error is None and self.estimator is not None:
                     check.people = len(subject.distinct(self.estimator.estimate(check.rgb, 0)))
             except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
                 self.error = exc
@@ -137,17 +143,19 @@ class _Segment(threading.Thread):
         self.scout = scout
         self.pacer = Pacer(analysis_fps, info.fps)
         self.stats = DecodeStats()
+        self.light = LightMeter()  # on the frames the model sees: the same in every mode
         self.times: list[float] = []
-        self.poses: list[list[DetectedPose]] = []
+        self.poses: list[np.ndarray | None] = []  # per frame, packed (see `_pack`)
         self.skipped: list[bool] = []
         self.people_seen = 0  # the most people the scout counted in one of this segment's frames
         self.switch: int | None = None  # first frame (clip numbering) tracked with several people
         self.error: BaseException | None = None
         self.cancelled = threading.Event()
-        self.estimator: PoseEstimator = load_estimator(model)  # here, so a bad model fails early
+        self.estimator: PoseEstimator | None = None  # loaded in the thread: models load side by side
 
     def run(self) -> None:
         try:
+            self.estimator = load_estimator(self.model)
             self._track()
         except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
             self.error = exc
@@ -156,17 +164,21 @@ class _Segment(threading.Thread):
         tracking, last_ms, next_scout = 1, -1, -1.0
         checks: list[_Check] = []
         size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
-        # The pacer runs in the decoding thread: frames the model skips are never converted.
-        frames = read_frames(self.clip, "rgb24", self.stats, first_frame=self.first, want=lambda _, t: self.pacer.due(t))
-        for t_s, rgb in prefetch(shrink(frames, size), maxsize=3):  # decoded and shrunk in a background thread
+        # The pacer runs in the decoding thread: frames the model skips are never converted. One
+        # decoding thread per reader: the models keep every core busy, and FFmpeg's frame
+        # threads would only add buffers.
+        frames = read_frames(self.clip, "rgb24", self.stats, first_frame=self.first,
+                             want=lambda _, t: self.pacer.due(t), size=size, threads=False)  # fmt: skip
+        for t_s, rgb in prefetch(frames, maxsize=3):  # decoded and shrunk in a background thread
             if self.cancelled.is_set() or (self.stop is not None and self.first + len(self.times) >= self.stop):
                 break
             self.times.append(t_s)
             self.skipped.append(rgb is None)
             if rgb is None:
-                self.poses.append([])
+                self.poses.append(None)
                 continue
             n = self.first + len(self.poses)
+            self.light.add(rgb, "rgb")
             # A count is applied a fixed number of frames after the frame it was asked for (waiting
             # for it if need be): the scout runs alongside, yet the results never depend on timing.
             while checks and checks[0].frame + SCOUT_LAG_FRAMES <= n:
@@ -175,13 +187,14 @@ class _Segment(threading.Thread):
             if want > tracking:  # the scout saw more people than are tracked: follow them all
                 tracking = want
                 self.estimator.close()
+                self.estimator = None
                 self.estimator = load_estimator(self.model, num_poses=want)
                 if self.switch is None:
                     self.switch = n
             ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
             last_ms = ms
             found = self.estimator.estimate(rgb, ms)
-            self.poses.append(subject.distinct(found) if len(found) > 1 else found)
+            self.poses.append(_pack(subject.distinct(found) if len(found) > 1 else found))
             if t_s >= next_scout:
                 checks.append(self.scout.ask(n, rgb))
                 next_scout = t_s + SCOUT_EVERY_S
@@ -218,7 +231,7 @@ def track_clip(
 ) -> tuple[PoseSeries, DecodeStats, dict, np.ndarray]:
     """The athlete's raw pose series (NaN where not found), decoding stats, the report's
     `subject` section, and which frames the model skipped (analysis_fps below the clip's rate)."""
-    scout = _Scout(load_estimator(model, num_poses=MAX_PEOPLE, video=False, min_confidence=SCOUT_CONFIDENCE))
+    scout = _Scout(model)
     segments: list[_Segment] = []
     try:
         cuts = [0]
@@ -247,19 +260,27 @@ def track_clip(
             for seg in segments:
                 if seg.ident is not None:
                     seg.join()
-                seg.estimator.close()
+                if seg.estimator is not None:
+                    seg.estimator.close()
             if scout.is_alive():
                 scout.finish()
-            scout.estimator.close()
+            if scout.estimator is not None:
+                scout.estimator.close()
     for worker in (*segments, scout):
         if worker.error is not None:
             raise worker.error
     segments = _joined(segments)
     stats = segments[-1].stats  # the last reader decoded the whole file
     stats.frames_analysed = 0
+    light = LightMeter()
+    for seg in segments:
+        light.extend(seg.light)
+    stats.light = light.to_dict()
     times = np.asarray([t for seg in segments for t in seg.times], np.float64)
     skipped = np.asarray([x for seg in segments for x in seg.skipped], bool)
     poses = [p for seg in segments for p in seg.poses]
+    for seg in segments:
+        seg.poses = []
     series, chosen = _assemble(segments, poses, times, info)
     if progress:
         progress("pose", len(times), len(times))
@@ -278,22 +299,36 @@ def _joined(segments: list[_Segment]) -> list[_Segment]:
     return kept
 
 
-def _assemble(segments: list[_Segment], poses: list[list[DetectedPose]], t_s: np.ndarray, info: VideoInfo) -> tuple[PoseSeries, dict]:
+def _pack(found: list[DetectedPose]) -> np.ndarray | None:
+    """The poses found in one frame as one (people, 33, 6) float32 array (x, y, visibility, world
+    x, y, z), or None: a tenth of the memory of the separate arrays over a long clip."""
+    if not found:
+        return None
+    return np.stack([np.concatenate([p.xy, p.visibility[:, None], p.world], axis=1) for p in found]).astype(np.float32, copy=False)
+
+
+def _unpack(packed: np.ndarray | None) -> list[DetectedPose]:
+    if packed is None:
+        return []
+    return [DetectedPose(xy=a[:, 0:2], visibility=a[:, 2], world=a[:, 3:6]) for a in packed]
+
+
+def _assemble(segments: list[_Segment], poses: list[np.ndarray | None], t_s: np.ndarray, info: VideoInfo) -> tuple[PoseSeries, dict]:
     """The athlete's series: the one tracked person, or the athlete among everyone tracked."""
     people_seen = max(seg.people_seen for seg in segments)
     switches = [seg.switch for seg in segments if seg.switch is not None]
     if not switches:
         series = PoseSeries.empty(len(t_s), info.width, info.height)
         series.t_s[:] = t_s
-        for n, found in enumerate(poses):
-            if found:
-                series.xy[n], series.visibility[n], series.world[n] = found[0].xy, found[0].visibility, found[0].world
+        for n, packed in enumerate(poses):
+            if packed is not None:
+                series.xy[n], series.visibility[n], series.world[n] = packed[0, :, 0:2], packed[0, :, 2], packed[0, :, 3:6]
         return series, {
             "method": "single",
             "people_max": people_seen,
             "reason": f"only one person was in view in the checked frames (one every {SCOUT_EVERY_S:g} s)",
         }
-    series, chosen = subject.choose(poses, t_s, info.width, info.height)
+    series, chosen = subject.choose([_unpack(p) for p in poses], t_s, info.width, info.height)
     chosen["people_max"] = max(chosen["people_max"], people_seen)
     chosen["tracked_from_s"] = round(float(t_s[min(switches)]), 3)
     return series, chosen

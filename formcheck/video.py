@@ -8,9 +8,11 @@ which plays in browsers and on phones; OpenCV's own writer cannot make H.264 her
 
 from __future__ import annotations
 
+import bisect
+
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -41,32 +43,54 @@ def _rotation_cw(frame: av.VideoFrame) -> int:
 _FROM_I420 = {"rgb24": cv2.COLOR_YUV2RGB_I420, "bgr24": cv2.COLOR_YUV2BGR_I420}
 
 
-def to_image(frame: av.VideoFrame, pixel_format: str) -> np.ndarray:
-    """A decoded frame as a contiguous RGB or BGR uint8 array (as stored, not yet rotated).
+def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    # Linear is sharp and cheap down to half size; beyond that area averaging avoids aliasing.
+    linear = size[0] * 2 >= img.shape[1]
+    return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
+
+
+def to_image(frame: av.VideoFrame, pixel_format: str, size: tuple[int, int] | None = None) -> np.ndarray:
+    """A decoded frame as a contiguous RGB or BGR uint8 array (as stored, not yet rotated),
+    resized to `size` (width, height, as stored) if given.
 
     Limited-range 8-bit 4:2:0 (what phones and cameras record) is converted by OpenCV straight from
-    the planes; any other format (full range, 10-bit, 4:2:2, odd sizes) goes through FFmpeg.
+    the planes, and shrunk before the conversion: resizing the Y, U and V planes is half the work
+    of resizing three colour channels at full resolution, and the conversion then runs on the
+    smaller frame. Any other format (full range, 10-bit, 4:2:2, odd sizes) goes through FFmpeg.
     """
-    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:
-        return cv2.cvtColor(frame.to_ndarray(), _FROM_I420[pixel_format])
-    return np.ascontiguousarray(frame.to_ndarray(format=pixel_format))
+    w, h = frame.width, frame.height
+    if frame.format.name == "yuv420p" and w % 2 == 0 and h % 2 == 0:
+        yuv = frame.to_ndarray()
+        if size is not None and size != (w, h) and size[0] % 2 == 0 and size[1] % 2 == 0:
+            sw, sh = size
+            flat, q = yuv.reshape(-1), (h // 2) * (w // 2)  # planes Y, U, V one after the other
+            u = flat[h * w : h * w + q].reshape(h // 2, w // 2)
+            v = flat[h * w + q :].reshape(h // 2, w // 2)
+            yuv = np.concatenate([
+                _resize(flat[: h * w].reshape(h, w), size).ravel(),
+                _resize(u, (sw // 2, sh // 2)).ravel(),
+                _resize(v, (sw // 2, sh // 2)).ravel(),
+            ]).reshape(sh * 3 // 2, sw)  # fmt: skip
+        img = cv2.cvtColor(yuv, _FROM_I420[pixel_format])
+    else:
+        img = np.ascontiguousarray(frame.to_ndarray(format=pixel_format))
+    return _resize(img, size) if size is not None and (img.shape[1], img.shape[0]) != size else img
 
 
 def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
-    """(width, height) scaled down, aspect kept, so neither side exceeds `max_side`."""
+    """(width, height) scaled down, aspect kept, so neither side exceeds `max_side`. A scaled
+    size is rounded to even numbers (what 4:2:0 video needs)."""
     scale = max_side / max(width, height)
     if scale >= 1.0:
         return width, height
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    return max(2, 2 * round(width * scale / 2)), max(2, 2 * round(height * scale / 2))
 
 
 def shrink(frames: Iterator[tuple[float, np.ndarray | None]], size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray | None]]:
     """`frames` resized to `size` (width, height) where they differ from it (None stays None)."""
     for t_s, img in frames:
         if img is not None and (img.shape[1], img.shape[0]) != size:
-            # Linear is sharp and cheap down to half size; beyond that area averaging avoids aliasing.
-            linear = size[0] * 2 >= img.shape[1]
-            img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
+            img = _resize(img, size)
         yield t_s, img
 
 
@@ -198,6 +222,7 @@ class DecodeStats:
     damaged_packets: int = 0
     expected_frames: int = 0  # what the container announced (0 = unknown)
     frames_analysed: int = 0  # frames the pose model ran on (set by the pipeline)
+    light: dict = field(default_factory=dict)  # `LightMeter.to_dict()` of the analysed frames
 
 
 def read_frames(
@@ -206,6 +231,8 @@ def read_frames(
     stats: DecodeStats | None = None,
     first_frame: int = 0,
     want: Callable[[int, float], bool] | None = None,
+    size: tuple[int, int] | None = None,
+    threads: bool = True,
 ) -> Iterator[tuple[float, np.ndarray | None]]:
     """Yield (time_s, image) for every decodable frame, upright, in presentation order.
 
@@ -218,6 +245,10 @@ def read_frames(
             of a full read: this is how a second reader starts mid-clip without seeking.
         want: `want(frame_number, time_s)` False yields (time_s, None): the frame is decoded
             (decoding needs it) but not converted, for frames the caller will not look at.
+        size: (width, height) of the upright images wanted, if not the clip's own: frames are
+            shrunk while they are converted (cheaper than converting, then resizing).
+        threads: let FFmpeg decode several frames at once (faster; each frame thread keeps its
+            own buffers, ~16 MB more at 1080p). False where other threads keep the cores busy.
 
     Times come from the container's timestamps, made strictly increasing; a frame without a
     timestamp gets the previous time plus one frame interval. Damaged packets are skipped and
@@ -228,7 +259,10 @@ def read_frames(
     container = _open(path)
     try:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        if threads:
+            stream.thread_type = "AUTO"
+        else:
+            stream.codec_context.thread_count = 1
         stats.expected_frames = int(stream.frames or 0)
         rate = stream.average_rate or stream.guessed_rate
         step = 1.0 / float(rate) if rate else 1.0 / 30.0
@@ -258,7 +292,7 @@ def read_frames(
                 if want is not None and not want(stats.frames - 1, t):
                     yield t, None
                     continue
-                yield t, _upright(to_image(frame, pixel_format), _rotation_cw(frame))
+                yield t, _picture(frame, pixel_format, size)
     except av.error.FFmpegError as exc:
         if stats.frames == 0:
             raise VideoError(f"no frame could be decoded ({_reason(exc)}) — {_READ_HINT}", path) from exc
@@ -267,6 +301,79 @@ def read_frames(
         container.close()
     if stats.frames == 0:
         raise VideoError(f"no video frame could be decoded — {_READ_HINT}", path)
+
+
+def _picture(frame: av.VideoFrame, pixel_format: str, size: tuple[int, int] | None) -> np.ndarray:
+    """A decoded frame as an upright image of `size` (width, height; None = as decoded)."""
+    rot = _rotation_cw(frame)
+    stored = size if size is None or rot in (0, 180) else (size[1], size[0])
+    return _upright(to_image(frame, pixel_format, stored), rot)
+
+
+def _key_before(keys: list[float], t: float) -> float:
+    """The time of the last key frame at or before `t` (-inf if none is known)."""
+    i = bisect.bisect_right(keys, t)
+    return keys[i - 1] if i else float("-inf")
+
+
+def frames_at(
+    path: str | os.PathLike, times: dict[int, float], pixel_format: str = "bgr24", size: tuple[int, int] | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (frame number, image) for the frames at `times` ({frame number: time in seconds, as
+    `read_frames` gives it}), in time order, seeking to the key frame before each one that is
+    not just ahead (in the same group of pictures). A frame whose time is not met within half a frame interval (broken
+    timestamps, a damaged stretch) is left out: the caller reads those in order.
+    """
+    todo = sorted(times.items(), key=lambda item: item[1])
+    if not todo:
+        return
+    container = _open(Path(path))
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        rate = stream.average_rate or stream.guessed_rate
+        half = 0.5 / float(rate) if rate else 1.0 / 60.0
+        # Where the key frames are (reading packets without decoding them is cheap): a seek
+        # only pays when a key frame lies between where reading is and the frame wanted.
+        keys = sorted(float(p.pts * p.time_base) for p in container.demux(stream) if p.is_keyframe and p.pts is not None)
+        container.seek(0, stream=stream) if keys else None
+        first = next(container.decode(stream), None)  # times count from the first frame's
+        if first is None or first.time is None or stream.time_base is None:
+            return
+        t0, now, sought, seeking = first.time, first.time, -1, True
+        k = 0
+        if abs(todo[0][1]) < half:
+            yield todo[0][0], _picture(first, pixel_format, size)
+            k = 1
+        while k < len(todo):
+            before = now
+            if seeking and k != sought and (_key_before(keys, todo[k][1] + t0 + half) > now + half or todo[k][1] + t0 < now - half):
+                container.seek(int((todo[k][1] + t0) / stream.time_base), backward=True, stream=stream)
+                sought = k  # from the key frame before it, decode up to it however far
+            landed = sought != k
+            for frame in container.decode(stream):
+                if frame.time is None:
+                    return
+                now = frame.time
+                if not landed:
+                    landed = True
+                    # Key frames far apart: the seek went back to where reading had got to or
+                    # before. Read on from here instead of seeking again.
+                    if now <= before + half and todo[k][1] + t0 > before:
+                        seeking = False
+                while k < len(todo) and todo[k][1] + t0 < now - half:  # passed without a match
+                    k += 1
+                if k < len(todo) and abs(todo[k][1] + t0 - now) < half:
+                    yield todo[k][0], _picture(frame, pixel_format, size)
+                    k += 1
+                if k >= len(todo) or (seeking and k != sought and _key_before(keys, todo[k][1] + t0 + half) > now + half):
+                    break
+            else:
+                return  # the end of the file
+    except av.error.FFmpegError:
+        return
+    finally:
+        container.close()
 
 
 class VideoSink:

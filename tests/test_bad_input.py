@@ -141,9 +141,14 @@ def test_4k_clip(tmp_path: Path) -> None:
     assert (rep["input"]["width"], rep["input"]["height"]) == (3840, 2160)
     with av.open(str(tmp_path / "out" / "uhd" / "annotated.mp4")) as c:
         s = c.streams.video[0]
-        # The annotated video is capped at 1920 px on its long side (every frame kept).
-        assert (s.codec_context.name, s.codec_context.width, s.codec_context.height) == ("h264", 1920, 1080)
+        # The annotated video is 720p by default (every frame kept) ...
+        assert (s.codec_context.name, s.codec_context.width, s.codec_context.height) == ("h264", 1280, 720)
         assert s.frames == 20
+    # ... and as large as asked for.
+    _analyses(tmp_path, clip, "--video-max-side", "1920")
+    with av.open(str(tmp_path / "out" / "uhd" / "annotated.mp4")) as c:
+        s = c.streams.video[0]
+        assert (s.codec_context.width, s.codec_context.height, s.frames) == (1920, 1080, 20)
 
 
 def test_damaged_packets_in_the_middle(tmp_path: Path) -> None:

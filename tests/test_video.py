@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import sample
 
 from formcheck.errors import VideoError
-from formcheck.video import VideoSink, probe, read_frames
+from formcheck.video import VideoSink, fit_size, frames_at, probe, read_frames, shrink
 
 
 def test_probe_sample_clip() -> None:
@@ -105,3 +106,53 @@ def test_variable_frame_rate_keeps_timestamps(tmp_path: Path) -> None:
             sink.write(img, float(t))
     got = [t for t, _ in read_frames(dest)]
     assert np.allclose(got, times, atol=2e-3)
+
+
+def _short_gop_copy(src: Path, dest: Path, gop: int) -> None:
+    """`src` re-encoded with a key frame every `gop` frames (phones use about one a second)."""
+    with av.open(str(dest), "w") as out:
+        stream = out.add_stream("libx264", rate=30)
+        for _, img in read_frames(src, "rgb24"):
+            if not stream.width:
+                stream.height, stream.width = img.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"crf": "20", "g": str(gop), "keyint_min": str(gop)}
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")))
+        out.mux(stream.encode(None))
+
+
+@pytest.mark.parametrize("gop", [10, 250])
+def test_frames_at_gives_the_frames_a_full_read_gives(tmp_path: Path, gop: int) -> None:
+    clip = tmp_path / "clip.mp4"
+    _short_gop_copy(sample("backward"), clip, gop)
+    full = list(read_frames(clip, "bgr24", size=(480, 144)))
+    wanted = [0, 1, 7, 8, 40, 95, 96, len(full) - 1]  # neighbours, within and across key frames
+    got = dict(frames_at(clip, {i: full[i][0] for i in wanted}, "bgr24", (480, 144)))
+    assert sorted(got) == wanted
+    for i in wanted:
+        assert np.array_equal(got[i], full[i][1]), i
+    # A time no frame has (past the end) is left out, not answered with a neighbour.
+    assert list(frames_at(clip, {len(full): full[-1][0] + 1.0}, "bgr24")) == []
+
+
+def test_frames_shrunk_while_converted_match_frames_resized_after() -> None:
+    clip = sample("multi_person")
+    info = probe(clip)
+    size = fit_size(info.width, info.height, 400)
+    direct = [img for _, img in zip(range(5), (f for _, f in read_frames(clip, "bgr24", size=size)), strict=False)]
+    after = [img for _, img in zip(range(5), (f for _, f in shrink(read_frames(clip, "bgr24"), size)), strict=False)]
+    for a, b in zip(direct, after, strict=True):
+        assert a.shape == b.shape == (size[1], size[0], 3)
+        assert np.abs(a.astype(int) - b).mean() < 2  # the same picture
+
+
+@pytest.mark.parametrize("ccw", [90, -90])
+def test_shrinking_a_rotated_clip_gives_upright_frames_of_the_size_asked(tmp_path: Path, ccw: int) -> None:
+    dest = tmp_path / "rotated.mp4"
+    upright = write_rotated(sample("backward"), dest, ccw, frames=12)
+    h, w = upright[0].shape[:2]
+    size = fit_size(w, h, 200)
+    frames = [img for _, img in read_frames(dest, "rgb24", size=size)]
+    assert frames[0].shape == (size[1], size[0], 3)
+    want = cv2.resize(upright[5], size, interpolation=cv2.INTER_AREA).astype(float)
+    assert np.abs(frames[5] - want).mean() < 10
