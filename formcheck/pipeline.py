@@ -133,12 +133,19 @@ def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
             flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
 
 
+#: Clips up to this long load the engine's libraries (70 MB) while the model runs; longer ones
+#: load them after it, once the models are closed, so the peak memory does not grow with the
+#: clip's length (the poses found pile up meanwhile). A second more is little on a long clip.
+WARM_UP_MAX_S = 120.0
+
+
 def _import_later_stages() -> None:
     """Import the engine, overlay and report modules (SciPy, Pillow, Jinja: over a second) while
     the model runs, instead of after it. Not Matplotlib (35 MB more while the models are
     loaded): the plots import it in the background during the video pass."""
     for name in ("formcheck.engine", "formcheck.render", "formcheck.report"):
         importlib.import_module(name)
+    importlib.import_module("formcheck.report").html_template()
 
 
 def estimate_poses(
@@ -151,7 +158,7 @@ def estimate_poses(
     warm = threading.Thread(target=_import_later_stages, name="formcheck-imports", daemon=False)
 
     def pose_progress(stage: str, done: int, total: int) -> None:
-        if done and not warm.is_alive() and warm.ident is None:
+        if done and warm.ident is None and info.duration_s <= WARM_UP_MAX_S:
             warm.start()  # after the first frame: start-up stays short
         if progress:
             progress(stage, done, total)

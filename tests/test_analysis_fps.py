@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import cv2
@@ -172,5 +173,10 @@ def test_real_60_fps_clip_at_30_fps_keeps_the_cadence(tmp_path: Path) -> None:
         rep = json.loads((out / "sixty" / "report.json").read_text())
         assert rep["movement"]["type"] == "backward_walking"
         cadence[rate] = rep["gait"]["cadence_spm"]
+        # Without a video pass, the light is measured on the frames the model saw, and the key
+        # frames are still in the report (reached by seeking).
+        measured = rep["capture"]["lighting"]["frames_measured"]
+        assert measured == (rep["input"]["frames"] if rate == "0" else pytest.approx(rep["input"]["frames"] / 2, abs=2))
+        assert len(re.findall(r"data:image/jpeg;base64,", (out / "sixty" / "report.html").read_text())) >= 3
     assert cadence["0"] == pytest.approx(100.0, abs=5.0)
     assert cadence["30"] == pytest.approx(cadence["0"], abs=1.0)
