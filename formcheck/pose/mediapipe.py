@@ -6,6 +6,7 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import sys
+import threading
 import types
 from pathlib import Path
 
@@ -46,16 +47,26 @@ class _Deferred(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+_IMPORTED = threading.Lock()
+
+
 def _import_mediapipe() -> types.ModuleType:
-    """Import mediapipe without its drawing helpers (and matplotlib.pyplot) until they are used."""
-    if "mediapipe" not in sys.modules:
-        finder = _Deferred()
-        sys.meta_path.insert(0, finder)
-        try:
-            importlib.import_module("mediapipe")
-        finally:
-            sys.meta_path.remove(finder)
-    return sys.modules["mediapipe"]
+    """Import mediapipe without its drawing helpers (and matplotlib.pyplot) until they are used.
+
+    One thread at a time: models load side by side in threads, and mediapipe's package imports
+    its submodules in a cycle that Python's per-module import locks report as a deadlock when
+    two threads import it at once (and a second thread would see the half-imported module).
+    """
+    with _IMPORTED:
+        if "mediapipe" not in sys.modules:
+            finder = _Deferred()
+            sys.meta_path.insert(0, finder)
+            try:
+                importlib.import_module("mediapipe")
+            finally:
+                sys.meta_path.remove(finder)
+        importlib.import_module("mediapipe.tasks.python.vision")
+        return sys.modules["mediapipe"]
 
 
 class MediaPipeEstimator:
