@@ -88,3 +88,33 @@ def test_annotated_video_is_capped_in_size_and_keeps_every_frame(tmp_path: Path,
     assert video.frames == src.frames
     assert abs(video.duration_s - src.duration_s) < 0.05
     assert (result.out_dir / "report.html").stat().st_size > 10_000
+
+
+_LOAD_AT_ONCE = """
+import sys, threading
+from formcheck.pose import find_model, load_estimator
+model, gate, errors, made = find_model(), threading.Barrier(4), [], []
+def load():
+    gate.wait()  # all four threads import mediapipe and load a model at the same moment
+    try:
+        made.append(load_estimator(model))
+    except BaseException as exc:
+        errors.append(repr(exc))
+threads = [threading.Thread(target=load) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+for est in made: est.close()
+print(len(made), errors)
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_models_load_side_by_side_in_a_fresh_process() -> None:
+    """Pass 1 loads its models in their own threads. Importing mediapipe from several threads at
+    once used to trip Python's import-deadlock detection (about one start in twelve)."""
+    import subprocess
+    import sys
+
+    for _ in range(3):
+        proc = subprocess.run([sys.executable, "-c", _LOAD_AT_ONCE], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0 and proc.stdout.strip() == "4 []", proc.stdout + proc.stderr[-2000:]
