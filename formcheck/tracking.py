@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from formcheck import memory, subject
-from formcheck.light import LightMeter
 from formcheck._threads import prefetch
 from formcheck.errors import VideoError
+from formcheck.light import LightMeter
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
 from formcheck.video import DecodeStats, fit_size, read_frames
