@@ -7,6 +7,7 @@ of valid frames. Long gaps stay missing: nothing is invented.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,11 +227,21 @@ def _fill_gaps(y: np.ndarray, t: np.ndarray, max_gap_s: float) -> int:
     return filled
 
 
+def _butter_sos(cutoff_hz: float, fps: float) -> np.ndarray:
+    """The 2nd-order low-pass's sections: designed once per clip, not once per coordinate."""
+    return _butter_design(cutoff_hz, fps).copy()  # a copy: SciPy's filter wants it writable
+
+
+@functools.lru_cache(maxsize=8)
+def _butter_design(cutoff_hz: float, fps: float) -> np.ndarray:
+    return butter(2, cutoff_hz, fs=fps, output="sos")
+
+
 def _lowpass(y: np.ndarray, fps: float, cutoff_hz: float) -> None:
     """Zero-lag Butterworth (2nd order, run forward and back) on each valid run; in place."""
     if cutoff_hz >= fps / 2 * 0.95:
         return
-    sos = butter(2, cutoff_hz, fs=fps, output="sos")
+    sos = _butter_sos(cutoff_hz, fps)
     for start, end in _runs(~np.isnan(y)):
         if end - start > 15:
             y[start:end] = sosfiltfilt(sos, y[start:end])

@@ -133,17 +133,17 @@ def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
             flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
 
 
-#: Clips up to this long load the engine's libraries (70 MB) while the model runs; longer ones
-#: load them after it, once the models are closed, so the peak memory does not grow with the
-#: clip's length (the poses found pile up meanwhile). A second more is little on a long clip.
+#: Clips up to this long load the engine's libraries (about 100 MB) while the model runs; longer
+#: ones load them after it, once the models are closed, so the peak memory does not grow with
+#: the clip's length (the poses found pile up meanwhile). A second more is little on a long clip.
 WARM_UP_MAX_S = 120.0
 
 
 def _import_later_stages() -> None:
-    """Import the engine, overlay and report modules (SciPy, Pillow, Jinja: over a second) while
-    the model runs, instead of after it. Not Matplotlib (35 MB more while the models are
-    loaded): the plots import it in the background during the video pass."""
-    for name in ("formcheck.engine", "formcheck.render", "formcheck.report"):
+    """Import the engine, overlay, report and plotting modules (SciPy, Pillow, Jinja,
+    Matplotlib: about two seconds) and compile the report page while the model runs, instead
+    of after it."""
+    for name in ("formcheck.engine", "formcheck.render", "formcheck.report", "matplotlib.figure", "matplotlib.backends.backend_agg"):
         importlib.import_module(name)
     importlib.import_module("formcheck.report").html_template()
 
@@ -211,11 +211,12 @@ def render_video(
 
 
 class _Background(threading.Thread):
-    """`fn(*args)` in a thread; `result()` waits for it and returns it (or re-raises). Python
-    waits for it at exit (after Ctrl-C, say): it must not be stopped inside native code."""
+    """`fn(*args)` in a thread; `result()` waits for it and returns it (or re-raises). Unless
+    `daemon`, Python waits for it at exit (after Ctrl-C, say): C++ code (Matplotlib's Agg,
+    SciPy) must not be stopped midway."""
 
-    def __init__(self, fn: Callable, *args: object) -> None:
-        super().__init__(name="formcheck-background", daemon=False)
+    def __init__(self, fn: Callable, *args: object, daemon: bool = False) -> None:
+        super().__init__(name="formcheck-background", daemon=daemon)
         self._fn, self._args = fn, args
         self._value: object = None
         self._error: BaseException | None = None
@@ -303,6 +304,9 @@ def analyze(
     model = find_model(options.model_path)
     profile = load_profile(options.profile_path)
     fps_cap = DEFAULT_ANALYSIS_FPS if options.analysis_fps is None else options.analysis_fps
+    # The report's checksum of the clip is read while the model runs (seconds for a long clip).
+    # A daemon: hashlib is safe to stop at exit, and Ctrl-C need not wait for it.
+    digest = _Background(file_sha256, clip, daemon=True)
     raw, stats, chosen = estimate_poses(clip, info, model, progress, fps_cap)
     from formcheck import engine, render, report
 
@@ -320,7 +324,7 @@ def analyze(
             clip,
         )
     meta = {
-        "input": {**info.to_dict(), "path": options.display_name or str(clip), "sha256": file_sha256(clip)},
+        "input": {**info.to_dict(), "path": options.display_name or str(clip), "sha256": digest.result()},
         "model": model.to_dict(),
         "decode": {
             "damaged_packets": stats.damaged_packets,
