@@ -1,6 +1,6 @@
 """All speed and memory figures in one table, measured side by side in one run (issue 8).
 
-    .venv/bin/python bench/run.py [--clip CLIP] [--long-minutes 10] [--skip-long] [--skip-batch] [--skip-live]
+    .venv/bin/python bench/run.py [--clip CLIP] [--long-minutes 10] [--skip-throughput] [--skip-long] [--skip-batch] [--skip-live]
 
 Rows: decode-only, model-only (on the frames as decoded, shrunk as analyze feeds them, and
 with as many people as analyze tracks in the clip), `analyze` with all outputs and with
@@ -69,11 +69,34 @@ def startup_s(clip: Path) -> float:
         return float(p.stdout.strip().splitlines()[-1]) - started
 
 
+def throughput_rows(clip: Path, n: int) -> list[tuple[str, str, str]]:
+    """Decode, model-only and analyze frames/s on `clip` (n frames), and the start-up time."""
+    dec = decode_only(clip)
+    model, _ = model_only(clip)
+    model_small, _ = model_only(clip, max_side=MODEL_MAX_SIDE)
+    start = min(startup_s(clip) for _ in range(2))
+    full_s, _, full_rep = run_analyze(clip)
+    novid_s, _, _ = run_analyze(clip, "--no-video")
+    people = min(full_rep["subject"]["people_max"], MAX_PEOPLE) if full_rep["subject"]["method"] != "single" else 1
+    model_people, _ = model_only(clip, num_poses=people) if people > 1 else (model, 0)
+    return [
+        ("decode only", f"{dec:.1f} frames/s", ""),
+        ("model only (one tracker, frames as decoded)", f"{model:.1f} frames/s", "1.00"),
+        (f"model only, frames shrunk to {MODEL_MAX_SIDE} px", f"{model_small:.1f} frames/s", f"{model_small / model:.2f}"),
+        (f"model only, up to {people} people (as analyze tracks this clip)", f"{model_people:.1f} frames/s", f"{model_people / model:.2f}"),
+        ("analyze, all outputs", f"{n / full_s:.1f} frames/s", f"{n / full_s / model:.2f}"),
+        ("analyze --no-video", f"{n / novid_s:.1f} frames/s", f"{n / novid_s / model:.2f}"),
+        ("start-up to first analysed frame (new process)", f"{start:.2f} s", ""),
+        ("  (people tracked in this clip)", full_rep["subject"]["method"], f"up to {full_rep['subject']['people_max']}"),
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clip", type=Path, default=None,
                     help="default: the Sports2D demo (1768x994, two people: the clip issue 8 quotes) looped to 30 s")  # fmt: skip
     ap.add_argument("--long-minutes", type=float, default=10.0)
+    ap.add_argument("--skip-throughput", action="store_true", help="skip the rows on the demo clip (decode, model, analyze, start-up)")
     ap.add_argument("--skip-long", action="store_true")
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--skip-live", action="store_true")
@@ -84,25 +107,9 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     print(f"clip: {clip.name} {info.width}x{info.height} {info.fps:.0f} fps {info.frames} frames\n")
     rows = []
-    dec = decode_only(clip)
-    model, _ = model_only(clip)
-    model_small, _ = model_only(clip, max_side=MODEL_MAX_SIDE)
-    start = min(startup_s(clip) for _ in range(2))
-    full_s, _, full_rep = run_analyze(clip)
-    novid_s, _, _ = run_analyze(clip, "--no-video")
-    people = min(full_rep["subject"]["people_max"], MAX_PEOPLE) if full_rep["subject"]["method"] != "single" else 1
-    model_people, _ = model_only(clip, num_poses=people) if people > 1 else (model, 0)
-    n = info.frames
-    rows += [
-        ("decode only", f"{dec:.1f} frames/s", ""),
-        ("model only (one tracker, frames as decoded)", f"{model:.1f} frames/s", "1.00"),
-        (f"model only, frames shrunk to {MODEL_MAX_SIDE} px", f"{model_small:.1f} frames/s", f"{model_small / model:.2f}"),
-        (f"model only, up to {people} people (as analyze tracks this clip)", f"{model_people:.1f} frames/s", f"{model_people / model:.2f}"),
-        ("analyze, all outputs", f"{n / full_s:.1f} frames/s", f"{n / full_s / model:.2f}"),
-        ("analyze --no-video", f"{n / novid_s:.1f} frames/s", f"{n / novid_s / model:.2f}"),
-        ("start-up to first analysed frame (new process)", f"{start:.2f} s", ""),
-        ("  (people tracked in this clip)", full_rep["subject"]["method"], f"up to {full_rep['subject']['people_max']}"),
-    ]
+    if not args.skip_throughput:
+        rows += throughput_rows(clip, info.frames)
+
     # 60 fps footage with a known cadence: one stride of the backward sample, motion-interpolated
     # to 60 fps and looped for 20 s (bench/fps_clips.py; bench/analysis_fps.py has more clips).
     sixty, loop = stride_loop(backward, 20.0)
