@@ -20,16 +20,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from formcheck.pose import find_model, load_estimator  # noqa: E402
-from formcheck.video import fit_size, probe, read_frames, shrink  # noqa: E402
+from formcheck.video import fit_size, probe, read_frames  # noqa: E402
 
 
 def model_only(clip: Path, limit: int = 300, max_side: int | None = None, num_poses: int = 1) -> tuple[float, int]:
     """Frames/s of the pose model alone (one tracker, `num_poses` people) on the clip's first
     `limit` frames, decoded into memory first; `max_side` shrinks them first, as analyze does."""
+    info = probe(clip)
+    size = fit_size(info.width, info.height, max_side) if max_side else None
     frames = []
-    for t, img in read_frames(clip, "rgb24"):
-        if max_side:
-            img = next(shrink(iter([(t, img)]), fit_size(img.shape[1], img.shape[0], max_side)))[1]
+    for t, img in read_frames(clip, "rgb24", size=size):  # shrunk while decoded, as analyze does
         frames.append((t, img))
         if len(frames) == limit:
             break

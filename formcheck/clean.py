@@ -227,13 +227,9 @@ def _fill_gaps(y: np.ndarray, t: np.ndarray, max_gap_s: float) -> int:
     return filled
 
 
+@functools.lru_cache(maxsize=8)
 def _butter_sos(cutoff_hz: float, fps: float) -> np.ndarray:
     """The 2nd-order low-pass's sections: designed once per clip, not once per coordinate."""
-    return _butter_design(cutoff_hz, fps).copy()  # a copy: SciPy's filter wants it writable
-
-
-@functools.lru_cache(maxsize=8)
-def _butter_design(cutoff_hz: float, fps: float) -> np.ndarray:
     return butter(2, cutoff_hz, fs=fps, output="sos")
 
 
@@ -241,7 +237,7 @@ def _lowpass(y: np.ndarray, fps: float, cutoff_hz: float) -> None:
     """Zero-lag Butterworth (2nd order, run forward and back) on each valid run; in place."""
     if cutoff_hz >= fps / 2 * 0.95:
         return
-    sos = _butter_sos(cutoff_hz, fps)
+    sos = _butter_sos(cutoff_hz, fps).copy()  # SciPy's filter wants a writable array
     for start, end in _runs(~np.isnan(y)):
         if end - start > 15:
             y[start:end] = sosfiltfilt(sos, y[start:end])

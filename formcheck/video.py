@@ -86,14 +86,6 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, 2 * round(width * scale / 2)), max(2, 2 * round(height * scale / 2))
 
 
-def shrink(frames: Iterator[tuple[float, np.ndarray | None]], size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray | None]]:
-    """`frames` resized to `size` (width, height) where they differ from it (None stays None)."""
-    for t_s, img in frames:
-        if img is not None and (img.shape[1], img.shape[0]) != size:
-            img = _resize(img, size)
-        yield t_s, img
-
-
 def _upright(img: np.ndarray, rotation_cw: int) -> np.ndarray:
     if rotation_cw == 90:
         return np.ascontiguousarray(np.rot90(img, k=-1))

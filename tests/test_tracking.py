@@ -13,7 +13,7 @@ import pytest
 from formcheck import pipeline, tracking
 from formcheck.pipeline import AnalyzeOptions, analyze
 from formcheck.pose import find_model
-from formcheck.video import fit_size, probe, read_frames, shrink
+from formcheck.video import fit_size, probe, read_frames
 from conftest import sample
 
 
@@ -26,14 +26,11 @@ def test_second_reader_starts_mid_clip_with_the_same_frames_and_times() -> None:
     assert np.array_equal(late[0][1], full[50][1])
 
 
-def test_fit_size_and_shrink() -> None:
+def test_fit_size() -> None:
     assert fit_size(3840, 2160, 1920) == (1920, 1080)
     assert fit_size(1080, 1920, 1280) == (720, 1280)
-    assert fit_size(960, 540, 1280) == (960, 540)
-    frames = [(0.0, np.zeros((2160, 3840, 3), np.uint8)), (0.1, np.zeros((540, 960, 3), np.uint8))]
-    out = list(shrink(iter(frames), (960, 540)))
-    assert [img.shape for _, img in out] == [(540, 960, 3), (540, 960, 3)]
-    assert out[1][1] is frames[1][1]  # already the size: no copy
+    assert fit_size(960, 540, 1280) == (960, 540)  # never enlarged
+    assert fit_size(1768, 994, 1280) == (1280, 720)  # scaled sizes are even (4:2:0 video)
 
 
 @pytest.mark.parametrize("trackers", [1, 2])
