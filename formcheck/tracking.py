@@ -8,9 +8,11 @@ cheap, so its frame numbers and times are exactly those of a full read: no seeki
 thread counts the people in view once a second with a single-frame (IMAGE-mode) detector.
 
 Bystanders: a tracker follows one person until the scout sees more in its half; from then on it
-tracks up to `MAX_PEOPLE`, and the athlete is chosen over the whole clip by `formcheck.subject`
-(the person who travels furthest with the most leg motion). One pass either way: the model never
-runs twice over a frame.
+tracks up to `MAX_PEOPLE`, until the scout has seen at most one person `QUIET_CHECKS` times in a
+row (tracking several people costs the model about 1.7 times as much, even while only one is in
+view: it looks for the others in every frame). The athlete is chosen over the whole clip by
+`formcheck.subject` (the person who travels furthest with the most leg motion). One pass either
+way: the model never runs twice over a frame.
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ SCOUT_EVERY_S = 1.0
 SCOUT_LAG_FRAMES = 6
 #: The most people tracked at once when choosing the athlete.
 MAX_PEOPLE = 3
+#: Counts of at most one person in a row after which a tracker following several people goes
+#: back to following one (a count can miss someone half out of view: one alone is not enough).
+QUIET_CHECKS = 3
 #: Pieces tracked side by side. Always two, whatever the machine or the batch's worker count:
 #: where the clip is cut changes the landmarks slightly (a tracker starts afresh there), so the
 #: cut depends on the clip alone and a clip gets the same results in every mode, on every
@@ -161,7 +166,7 @@ class _Segment(threading.Thread):
             self.error = exc
 
     def _track(self) -> None:
-        tracking, last_ms, next_scout = 1, -1, -1.0
+        tracking, last_ms, next_scout, quiet = 1, -1, -1.0, 0
         checks: list[_Check] = []
         size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
         # The pacer runs in the decoding thread: frames the model skips are never converted. One
@@ -181,15 +186,20 @@ class _Segment(threading.Thread):
             self.light.add(rgb, "rgb")
             # A count is applied a fixed number of frames after the frame it was asked for (waiting
             # for it if need be): the scout runs alongside, yet the results never depend on timing.
+            want = tracking
             while checks and checks[0].frame + SCOUT_LAG_FRAMES <= n:
-                self.people_seen = max(self.people_seen, self.scout.wait(checks.pop(0)))
-            want = min(self.people_seen, MAX_PEOPLE)
-            if want > tracking:  # the scout saw more people than are tracked: follow them all
+                people = self.scout.wait(checks.pop(0))
+                self.people_seen = max(self.people_seen, people)
+                quiet = quiet + 1 if people <= 1 else 0
+                want = max(want, min(people, MAX_PEOPLE))  # more people than tracked: follow them all
+                if quiet >= QUIET_CHECKS:  # alone again for a while: one person is cheaper to track
+                    want = 1
+            if want != tracking:
                 tracking = want
                 self.estimator.close()
                 self.estimator = None
                 self.estimator = load_estimator(self.model, num_poses=want)
-                if self.switch is None:
+                if self.switch is None and want > 1:
                     self.switch = n
             ms = max(int(round(t_s * 1000.0)), last_ms + 1)  # VIDEO mode: strictly increasing
             last_ms = ms

@@ -49,28 +49,34 @@ def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
 
 
+def _plane(frame: av.VideoFrame, k: int) -> np.ndarray:
+    """Plane `k` of a frame as a 2-D uint8 view of FFmpeg's buffer (rows may be padded): no copy."""
+    p = frame.planes[k]
+    return np.frombuffer(p, np.uint8)[: p.line_size * p.height].reshape(p.height, p.line_size)[:, : p.width]
+
+
 def to_image(frame: av.VideoFrame, pixel_format: str, size: tuple[int, int] | None = None) -> np.ndarray:
     """A decoded frame as a contiguous RGB or BGR uint8 array (as stored, not yet rotated),
     resized to `size` (width, height, as stored) if given.
 
     Limited-range 8-bit 4:2:0 (what phones and cameras record) is converted by OpenCV straight from
-    the planes, and shrunk before the conversion: resizing the Y, U and V planes is half the work
-    of resizing three colour channels at full resolution, and the conversion then runs on the
-    smaller frame. Any other format (full range, 10-bit, 4:2:2, odd sizes) goes through FFmpeg.
+    FFmpeg's planes, and shrunk before the conversion: the Y, U and V planes are resized from the
+    decoder's buffers (no copy first) into one I420 image, which is half the work of resizing three
+    colour channels at full resolution, and the conversion then runs on the smaller frame. Any
+    other format (full range, 10-bit, 4:2:2, odd sizes) goes through FFmpeg.
     """
     w, h = frame.width, frame.height
-    if frame.format.name == "yuv420p" and w % 2 == 0 and h % 2 == 0:
-        yuv = frame.to_ndarray()
-        if size is not None and size != (w, h) and size[0] % 2 == 0 and size[1] % 2 == 0:
-            sw, sh = size
-            flat, q = yuv.reshape(-1), (h // 2) * (w // 2)  # planes Y, U, V one after the other
-            u = flat[h * w : h * w + q].reshape(h // 2, w // 2)
-            v = flat[h * w + q :].reshape(h // 2, w // 2)
-            yuv = np.concatenate([
-                _resize(flat[: h * w].reshape(h, w), size).ravel(),
-                _resize(u, (sw // 2, sh // 2)).ravel(),
-                _resize(v, (sw // 2, sh // 2)).ravel(),
-            ]).reshape(sh * 3 // 2, sw)  # fmt: skip
+    if frame.format.name == "yuv420p" and w % 2 == 0 and h % 2 == 0 and all(p.line_size > 0 for p in frame.planes):
+        sw, sh = size if size is not None and size[0] % 2 == 0 and size[1] % 2 == 0 else (w, h)
+        yuv = np.empty((sh * 3 // 2, sw), np.uint8)
+        flat, q = yuv.reshape(-1), (sh // 2) * (sw // 2)  # planes Y, U, V one after the other
+        dests = (yuv[:sh], flat[sh * sw : sh * sw + q].reshape(sh // 2, sw // 2), flat[sh * sw + q :].reshape(sh // 2, sw // 2))
+        for k, dest in enumerate(dests):
+            src = _plane(frame, k)
+            if (sw, sh) == (w, h):
+                dest[:] = src
+            else:
+                dest[:] = _resize(src, (dest.shape[1], dest.shape[0]))
         img = cv2.cvtColor(yuv, _FROM_I420[pixel_format])
     else:
         img = np.ascontiguousarray(frame.to_ndarray(format=pixel_format))

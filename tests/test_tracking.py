@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from formcheck import pipeline, tracking
 from formcheck.pipeline import AnalyzeOptions, analyze
 from formcheck.pose import find_model
-from formcheck.video import fit_size, probe, read_frames
+from formcheck.video import VideoSink, fit_size, probe, read_frames
 from conftest import sample
 
 
@@ -72,6 +73,35 @@ def test_bystander_clip_tracks_everyone_in_one_pass() -> None:
     assert chosen["method"] == "multi" and chosen["people_max"] >= 2
     assert 0 <= chosen["tracked_from_s"] <= info.duration_s
     assert len(series) == stats.frames
+
+
+def test_tracker_goes_back_to_one_person_when_the_bystander_has_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two people, then one alone for 9 s: the tracker follows both, then (after `QUIET_CHECKS`
+    counts of one) only one again, which costs the model about half as much per frame."""
+    multi, single = sample("multi_person"), sample("backward")
+    w, h = probe(multi).width, probe(multi).height
+    clip = tmp_path / "bystander_leaves.mp4"
+    frames = [img for _, img in read_frames(multi, "bgr24")]
+    alone = [cv2.resize(img, (w, h)) for _, img in read_frames(single, "bgr24")]  # 960x286 stretched
+    with VideoSink(clip, w, h, 30.0) as sink:
+        for n, img in enumerate(frames + alone + alone[::-1]):
+            sink.write(img, n / 30.0)
+    monkeypatch.setattr(tracking, "TRACKERS", 1)  # one tracker: its model loads in order
+    loads: list[int] = []
+    real_load = tracking.load_estimator
+
+    def load(model, num_poses=1, video=True, **kw):  # noqa: ANN001, ANN202 - records, then loads the real model
+        if video:
+            loads.append(num_poses)
+        return real_load(model, num_poses=num_poses, video=video, **kw)
+
+    monkeypatch.setattr(tracking, "load_estimator", load)
+    info = probe(clip)
+    series, stats, chosen, _ = tracking.track_clip(clip, info, find_model())
+    assert len(series) == stats.frames == len(frames) + 2 * len(alone)
+    assert chosen["method"] == "multi" and chosen["people_max"] >= 2
+    assert loads[0] == 1 and loads[1] >= 2 and loads[-1] == 1, loads
+    assert series.detected[len(frames) + 30 :].mean() > 0.8  # the one left is tracked throughout
 
 
 def test_annotated_video_is_capped_in_size_and_keeps_every_frame(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
