@@ -6,7 +6,7 @@ Rows: decode-only, model-only (on the frames as decoded, shrunk as analyze feeds
 with as many people as analyze tracks in the clip), `analyze` with all outputs and with
 --no-video (frames/s and the ratio to one-person model-only, process start included);
 --analysis-fps 30 on a 60 fps clip vs full rate, with all outputs and with --no-video
-(speed-up and cadence difference); peak RSS of `analyze` on a 10-second clip and on a
+(speed-up, cadence difference, and the CPU each used); peak RSS of `analyze` on a 10-second clip and on a
 long 1080p clip made by looping a sample; start-up to the first analysed frame; then bench/batch.py
 and bench/live.py. Not a test: timings vary with what else the machine runs (the load average is
 printed).
@@ -43,22 +43,29 @@ analyze(sys.argv[1], sys.argv[2], progress=progress)
 """
 
 
-def run_analyze(clip: Path, *extra: str) -> tuple[float, int, dict]:
-    """(wall seconds, peak RSS in MB, report) of `formcheck analyze` as a real process.
+#: CPU seconds (user + system) of the last `run_analyze`, by clip and options.
+CPU_S: dict[tuple, float] = {}
 
-    The peak RSS is GNU time's %M. (The child's rusage from os.wait4 is no good here: Linux
+
+def run_analyze(clip: Path, *extra: str) -> tuple[float, int, dict]:
+    """(wall seconds, peak RSS in MB, report) of `formcheck analyze` as a real process; its CPU
+    seconds (user + system, all threads) go into `CPU_S`.
+
+    The peak RSS and CPU times are GNU time's %M, %U and %S. (The child's rusage from os.wait4 is no good here: Linux
     keeps the high-water mark across fork + exec, so a child of this process, which holds
     decoded frames for the model-only row, would report this process's size.)
     """
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", out, *extra],
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", out, *extra],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
         wall = time.perf_counter() - start
         if proc.returncode != 0:
             raise SystemExit(f"analyze failed on {clip}")
         rep = json.loads((Path(out) / clip.stem / "report.json").read_text())
-        return wall, int(proc.stderr.strip().splitlines()[-1]) // 1024, rep
+        rss_kb, user_s, sys_s = proc.stderr.strip().splitlines()[-1].split()
+        CPU_S[(clip, *extra)] = float(user_s) + float(sys_s)
+        return wall, int(rss_kb) // 1024, rep
 
 
 def startup_s(clip: Path) -> float:
@@ -70,22 +77,32 @@ def startup_s(clip: Path) -> float:
 
 
 def throughput_rows(clip: Path, n: int) -> list[tuple[str, str, str]]:
-    """Decode, model-only and analyze frames/s on `clip` (n frames), and the start-up time."""
+    """Decode, model-only and analyze frames/s on `clip` (n frames), the start-up time, and the
+    CPU each used: the target's budget on this machine's cores, measured, not assumed."""
     dec = decode_only(clip)
-    model, _ = model_only(clip)
-    model_small, _ = model_only(clip, max_side=MODEL_MAX_SIDE)
+    model, _, model_cpu = model_only(clip)
+    model_small, _, _ = model_only(clip, max_side=MODEL_MAX_SIDE)
     start = min(startup_s(clip) for _ in range(2))
     full_s, _, full_rep = run_analyze(clip)
     novid_s, _, _ = run_analyze(clip, "--no-video")
+    full_cpu, novid_cpu = CPU_S[(clip,)], CPU_S[(clip, "--no-video")]
     people = min(full_rep["subject"]["people_max"], MAX_PEOPLE) if full_rep["subject"]["method"] != "single" else 1
-    model_people, _ = model_only(clip, num_poses=people) if people > 1 else (model, 0)
+    model_people, _, _ = model_only(clip, num_poses=people) if people > 1 else (model, 0, 0.0)
+    cores = os.cpu_count() or 1
+    # At 0.9x of the model's speed, analyze may take n / (0.9 * model) s: on all cores, at most
+    # this much CPU. If analyze needs more CPU than that, no overlap of its stages can meet it.
+    budget = cores * n / (0.9 * model)
     return [
         ("decode only", f"{dec:.1f} frames/s", ""),
         ("model only (one tracker, frames as decoded)", f"{model:.1f} frames/s", "1.00"),
+        ("  its CPU per frame (cores busy while it runs)", f"{1000 * model_cpu:.1f} ms", f"{model_cpu * model:.2f} cores"),
         (f"model only, frames shrunk to {MODEL_MAX_SIDE} px", f"{model_small:.1f} frames/s", f"{model_small / model:.2f}"),
         (f"model only, up to {people} people (as analyze tracks this clip)", f"{model_people:.1f} frames/s", f"{model_people / model:.2f}"),
         ("analyze, all outputs", f"{n / full_s:.1f} frames/s", f"{n / full_s / model:.2f}"),
+        ("  its CPU (all threads; per frame)", f"{full_cpu:.1f} s", f"{1000 * full_cpu / n:.1f} ms/frame"),
         ("analyze --no-video", f"{n / novid_s:.1f} frames/s", f"{n / novid_s / model:.2f}"),
+        ("  its CPU (all threads; per frame)", f"{novid_cpu:.1f} s", f"{1000 * novid_cpu / n:.1f} ms/frame"),
+        (f"CPU that {cores} cores give in the time 0.9x allows", f"{budget:.1f} s", f"all outputs need {full_cpu / budget:.2f}x that"),
         ("start-up to first analysed frame (new process)", f"{start:.2f} s", ""),
         ("  (people tracked in this clip)", full_rep["subject"]["method"], f"up to {full_rep['subject']['people_max']}"),
     ]
@@ -117,10 +134,12 @@ def main() -> None:
         runs = [(run_analyze(sixty, *extra, "--analysis-fps", "0"), run_analyze(sixty, *extra, "--analysis-fps", "30")) for _ in range(2)]
         (t_all, _, rep_all), (t_30, _, rep_30) = min(r[0] for r in runs), min(r[1] for r in runs)  # best of two, alternating
         c_all, c_30 = rep_all["gait"]["cadence_spm"], rep_30["gait"]["cadence_spm"]
+        cpu_all, cpu_30 = CPU_S[(sixty, *extra, "--analysis-fps", "0")], CPU_S[(sixty, *extra, "--analysis-fps", "30")]
         rows += [
-            (f"60 fps clip (20 s, true cadence {loop.cadence_spm:.1f}), {label}: every frame", f"{t_all:.1f} s", f"cadence {c_all}"),
-            (f"60 fps clip, {label}: --analysis-fps 30", f"{t_30:.1f} s", f"cadence {c_30}"),
+            (f"60 fps clip (20 s, true cadence {loop.cadence_spm:.1f}), {label}: every frame", f"{t_all:.1f} s", f"cadence {c_all}, CPU {cpu_all:.1f} s"),
+            (f"60 fps clip, {label}: --analysis-fps 30", f"{t_30:.1f} s", f"cadence {c_30}, CPU {cpu_30:.1f} s"),
             ("  speed-up / cadence difference", f"{t_all / t_30:.2f}x", f"{abs((c_all or 0) - (c_30 or 0)):.1f} steps/min"),
+            ("  CPU ratio (the speed-up's ceiling when all cores are busy)", f"{cpu_all / cpu_30:.2f}x", ""),
         ]
     _, rss_short, _ = run_analyze(looped_clip(backward, 10))
     rows.append(("peak RSS, 10 s clip (all outputs)", f"{rss_short} MB", ""))

