@@ -4,12 +4,13 @@
 
 Rows: decode-only, model-only (on the frames as decoded, shrunk as analyze feeds them, and
 with as many people as analyze tracks in the clip), `analyze` with all outputs and with
---no-video (frames/s and the ratio to one-person model-only, process start included);
---analysis-fps 30 on a 60 fps clip vs full rate, with all outputs and with --no-video
-(speed-up, cadence difference, and the CPU each used); peak RSS of `analyze` on a 10-second clip and on a
-long 1080p clip made by looping a sample; start-up to the first analysed frame; then bench/batch.py
-and bench/live.py. Not a test: timings vary with what else the machine runs (the load average is
-printed).
+--no-video (frames/s and the ratio to one-person model-only, process start included, and the
+CPU each used against the CPU the cores can give in the time 0.9x allows); --analysis-fps 30
+on a 60 fps clip vs full rate, with all outputs and with --no-video (speed-up, cadence
+difference, and the CPU ratio: the speed-up's ceiling when every core is busy); peak RSS of
+`analyze` on a 10-second clip and on a long 1080p clip made by looping a sample; start-up to
+the first analysed frame; then bench/batch.py and bench/live.py. Not a test: timings vary with
+what else the machine runs (the load average is printed).
 """
 
 from __future__ import annotations
