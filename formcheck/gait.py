@@ -401,10 +401,13 @@ def _segment(g: Gait, t: np.ndarray, start: float | None = None, end: float | No
 
 def _segments(g: Gait, t: np.ndarray) -> list[dict]:
     """Split the clip where the windows' facing/travel pattern changes (e.g. a walk-up, then
-    backwards running). Windows that agree with the whole clip keep its movement type."""
+    backwards running). Windows that agree with the whole clip keep its movement type; windows
+    where the athlete is out of view (or not found) are `not_in_view`, not "stationary"."""
     segs: list[dict] = []
     for w in g.windows:
-        if g.travel_source == "image":
+        if w["speed_legs_s"] is None:  # the athlete was found in too few of its frames
+            kind = "not_in_view"
+        elif g.travel_source == "image":
             if w["travel"] == 0:
                 kind = "stationary"
             elif w["facing"] == 0:

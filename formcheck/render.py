@@ -454,7 +454,8 @@ class Overlay:
         sz, rep = self.sz, self.rep
         pad, gap = round(sz.text * 0.5), round(sz.text * 0.35)
         arrow = {"right": "→", "left": "←"}
-        head = [(movement.replace("_", " ").capitalize(), sz.text, True)]
+        title = "Athlete not in view" if movement == "not_in_view" else movement.replace("_", " ").capitalize()
+        head = [(title, sz.text, True)]
         if travel in arrow and facing in arrow:
             head.append((f"moving {arrow[travel]}   facing {arrow[facing]}", sz.small, False))
         cadence = rep.get("gait", {}).get("cadence_spm")

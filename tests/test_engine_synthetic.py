@@ -103,3 +103,26 @@ def test_too_few_steps_are_not_assessed_with_a_reason() -> None:
     rep = _run(GaitSpec(duration_s=1.2, seed=12))
     cad = next(c for c in rep["cues"] if c["id"] == "cadence")
     assert cad["band"] == "not_assessed" and "steps" in cad["reason"] and cad["value"] is None
+
+
+def test_stretch_without_the_athlete_is_not_in_view_not_stationary() -> None:
+    """The athlete leaves the frame for 4 s mid-clip: that stretch is a `not_in_view` segment
+    (the report and the video's panel say so), not 'stationary'; the rest keeps its type."""
+    from formcheck import render
+
+    spec = dataclasses.replace(CASES["backward run, faces right"], duration_s=12.0, seed=13)
+    series = generate(spec)
+    gone = (series.t_s >= 4.0) & (series.t_s < 8.0)
+    series.xy[gone] = float("nan")
+    series.visibility[gone] = 0.0
+    series.world[gone] = float("nan")
+    clean, rep = evaluate(series, meta_for(spec), PROFILE)
+    segs = rep["movement"]["segments"]
+    kinds = [s["movement"] for s in segs]
+    assert "not_in_view" in kinds and "stationary" not in kinds, segs
+    away = next(s for s in segs if s["movement"] == "not_in_view")
+    assert 3.5 <= away["start_s"] <= 4.5 and 7.5 <= away["end_s"] <= 8.5, away
+    assert kinds[0] == kinds[-1] == "backward_running", kinds
+    overlay = render.Overlay(clean, rep, 640, 360)
+    assert overlay._segment_key(6.0)[0] == "not_in_view"
+    assert overlay._segment_key(1.0)[0] == "backward_running"
