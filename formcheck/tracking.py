@@ -198,6 +198,7 @@ class _Segment(threading.Thread):
                 tracking = want
                 self.estimator.close()
                 self.estimator = None
+                memory.release()  # the closed model's buffers, before the next one allocates its own
                 self.estimator = load_estimator(self.model, num_poses=want)
                 if self.switch is None and want > 1:
                     self.switch = n
