@@ -43,10 +43,11 @@ def _rotation_cw(frame: av.VideoFrame) -> int:
 _FROM_I420 = {"rgb24": cv2.COLOR_YUV2RGB_I420, "bgr24": cv2.COLOR_YUV2BGR_I420}
 
 
-def _resize(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+def _resize(img: np.ndarray, size: tuple[int, int], dst: np.ndarray | None = None) -> np.ndarray:
+    """`img` resized to `size` (width, height), into `dst` if given (its shape must match)."""
     # Linear is sharp and cheap down to half size; beyond that area averaging avoids aliasing.
     linear = size[0] * 2 >= img.shape[1]
-    return cv2.resize(img, size, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
+    return cv2.resize(img, size, dst=dst, interpolation=cv2.INTER_LINEAR if linear else cv2.INTER_AREA)
 
 
 def _plane(frame: av.VideoFrame, k: int) -> np.ndarray:
@@ -75,8 +76,10 @@ def to_image(frame: av.VideoFrame, pixel_format: str, size: tuple[int, int] | No
             src = _plane(frame, k)
             if (sw, sh) == (w, h):
                 dest[:] = src
-            else:
-                dest[:] = _resize(src, (dest.shape[1], dest.shape[0]))
+            else:  # resized straight into the I420 image (copied only if OpenCV made a new one)
+                out = _resize(src, (dest.shape[1], dest.shape[0]), dst=dest)
+                if out is not dest:
+                    dest[:] = out
         img = cv2.cvtColor(yuv, _FROM_I420[pixel_format])
     else:
         img = np.ascontiguousarray(frame.to_ndarray(format=pixel_format))
