@@ -44,7 +44,7 @@ analyze(sys.argv[1], sys.argv[2], progress=progress)
 """
 
 
-#: CPU seconds (user + system) of the last `run_analyze`, by clip and options.
+#: CPU seconds (user + system) of `run_analyze` runs, by clip and options (the latest run of each).
 CPU_S: dict[tuple, float] = {}
 
 
@@ -52,9 +52,10 @@ def run_analyze(clip: Path, *extra: str) -> tuple[float, int, dict]:
     """(wall seconds, peak RSS in MB, report) of `formcheck analyze` as a real process; its CPU
     seconds (user + system, all threads) go into `CPU_S`.
 
-    The peak RSS and CPU times are GNU time's %M, %U and %S. (The child's rusage from os.wait4 is no good here: Linux
-    keeps the high-water mark across fork + exec, so a child of this process, which holds
-    decoded frames for the model-only row, would report this process's size.)
+    The peak RSS and CPU times are GNU time's %M, %U and %S. (The child's rusage from os.wait4
+    is no good here: Linux keeps the high-water mark across fork + exec, so a child of this
+    process, which holds decoded frames for the model-only row, would report this process's
+    size.)
     """
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
