@@ -16,11 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import av
+import cv2
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from formcheck.pose import find_model, load_estimator  # noqa: E402
-from formcheck.video import fit_size, probe, read_frames  # noqa: E402
+from formcheck.video import VideoSink, fit_size, probe, read_frames  # noqa: E402
 
 
 def model_only(clip: Path, limit: int = 300, max_side: int | None = None, num_poses: int = 1) -> tuple[float, int, float]:
@@ -44,6 +47,39 @@ def model_only(clip: Path, limit: int = 300, max_side: int | None = None, num_po
     finally:
         est.close()
     return (len(frames) - 1) / elapsed, len(frames), cpu / (len(frames) - 1)
+
+
+def decode_cpu(clip: Path, limit: int = 300) -> float:
+    """CPU seconds per frame to decode the clip's first `limit` frames with FFmpeg alone (one
+    thread, no conversion): what any analysis pays at least once per frame."""
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        stream.codec_context.thread_count = 1
+        cpu, n = time.process_time(), 0
+        for _ in container.decode(stream):
+            n += 1
+            if n == limit:
+                break
+        return (time.process_time() - cpu) / max(n, 1)
+
+
+def encode_cpu(clip: Path, size: tuple[int, int], limit: int = 300) -> float:
+    """CPU seconds per frame to write the clip's first `limit` frames, shrunk to `size`, as
+    analyze writes its annotated video (`VideoSink`: x264 ultrafast, BGR to YUV included, OpenCV
+    on one thread)."""
+    cv2.setNumThreads(1)
+    frames = []
+    for _, img in read_frames(clip, "bgr24", size=size):
+        frames.append(img)
+        if len(frames) == limit:
+            break
+    fps = probe(clip).fps
+    with tempfile.TemporaryDirectory() as tmp:
+        cpu = time.process_time()
+        with VideoSink(Path(tmp) / "e.mp4", *size, fps) as sink:
+            for i, img in enumerate(frames):
+                sink.write(img, i / fps)
+        return (time.process_time() - cpu) / len(frames)
 
 
 def decode_only(clip: Path) -> float:
