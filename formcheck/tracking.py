@@ -3,9 +3,12 @@
 MediaPipe's PoseLandmarker uses about one core per instance and releases the GIL while it runs,
 so the model is the floor of the cost only if every core runs it. The clip is cut in two halves
 tracked side by side, each by its own VIDEO-mode tracker at the full frame rate, each fed by its
-own decoder thread (the second decoder decodes the first half without converting it, which is
-cheap, so its frame numbers and times are exactly those of a full read: no seeking). A scout
-thread counts the people in view once a second with a single-frame (IMAGE-mode) detector.
+own decoder thread. The cut is the middle frame's timestamp, read from the packets while the
+models load; the second decoder seeks to the key frame before it and checks that it lands
+where a full read would show that frame, so frames and times are exactly those of a full read.
+Where the packets cannot vouch for that (no key frame there, missing or repeated timestamps),
+the second decoder decodes the first half without converting it instead (cheap, but not free).
+A scout thread counts the people in view once a second with a single-frame (IMAGE-mode) detector.
 
 Bystanders: a tracker follows one person until the scout sees more in its half; from then on it
 tracks up to `MAX_PEOPLE`, until the scout has seen at most one person `QUIET_CHECKS` times in a
@@ -33,7 +36,7 @@ from formcheck.errors import VideoError
 from formcheck.light import LightMeter
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
-from formcheck.video import DecodeStats, fit_size, read_frames
+from formcheck.video import Cut, DecodeStats, fit_size, find_cut, read_frames
 
 #: progress(stage, done, total); total may be an estimate.
 Progress = Callable[[str, int, int], None]
@@ -138,14 +141,24 @@ class _Scout(threading.Thread):
         self.join()
 
 
+class _Plan:
+    """Where the clip is cut, decided in the main thread while the trackers load their models.
+    `cut` is None when the halves are cut by counting frames (see `track_clip`)."""
+
+    def __init__(self) -> None:
+        self.cut: Cut | None = None
+        self.ready = threading.Event()
+
+
 class _Segment(threading.Thread):
-    """Track the frames [first, stop) of the clip with one tracker, decoding them itself."""
+    """Track the frames [first, stop) of the clip with one tracker, decoding them itself: the
+    first piece up to the plan's cut, the second from it (see `track_clip`)."""
 
     def __init__(self, clip: Path, info: VideoInfo, model: ModelInfo, first: int, stop: int | None,
-                 analysis_fps: float, scout: _Scout) -> None:  # fmt: skip
+                 analysis_fps: float, scout: _Scout, plan: _Plan) -> None:  # fmt: skip
         super().__init__(name=f"formcheck-track-{first}", daemon=True)
         self.clip, self.info, self.model, self.first, self.stop = clip, info, model, first, stop
-        self.scout = scout
+        self.scout, self.plan = scout, plan
         self.pacer = Pacer(analysis_fps, info.fps)
         self.stats = DecodeStats()
         self.light = LightMeter()  # on the frames the model sees: the same in every mode
@@ -172,10 +185,16 @@ class _Segment(threading.Thread):
         # The pacer runs in the decoding thread: frames the model skips are never converted. One
         # decoding thread per reader: the models keep every core busy, and FFmpeg's frame
         # threads would only add buffers.
-        frames = read_frames(self.clip, "rgb24", self.stats, first_frame=self.first,
-                             want=lambda _, t: self.pacer.due(t), size=size, threads=False)  # fmt: skip
+        self.plan.ready.wait()
+        cut = self.plan.cut
+        if cut is None:
+            pieces: dict = {"first_frame": self.first}
+        else:  # the second piece from the key frame before the cut; the first stops before it
+            pieces = {"start": cut} if self.first else {"until": cut}
+        frames = read_frames(self.clip, "rgb24", self.stats, want=lambda _, t: self.pacer.due(t),
+                             size=size, threads=False, **pieces)  # fmt: skip
         for t_s, rgb in prefetch(frames, maxsize=3):  # decoded and shrunk in a background thread
-            if self.cancelled.is_set() or (self.stop is not None and self.first + len(self.times) >= self.stop):
+            if self.cancelled.is_set() or (cut is None and self.stop is not None and self.first + len(self.times) >= self.stop):
                 break
             self.times.append(t_s)
             self.skipped.append(rgb is None)
@@ -244,16 +263,21 @@ def track_clip(
     `subject` section, and which frames the model skipped (analysis_fps below the clip's rate)."""
     scout = _Scout(model)
     segments: list[_Segment] = []
+    plan = _Plan()
     try:
         cuts = [0]
         if TRACKERS > 1 and info.frames >= MIN_SPLIT_FRAMES:
             cuts += [info.frames * k // TRACKERS for k in range(1, TRACKERS)]
         for k, first in enumerate(cuts):
             stop = cuts[k + 1] if k + 1 < len(cuts) else None
-            segments.append(_Segment(clip, info, model, first, stop, analysis_fps, scout))
+            segments.append(_Segment(clip, info, model, first, stop, analysis_fps, scout, plan))
         scout.start()
         for seg in segments:
             seg.start()
+        try:  # while the models load: the second reader starts at the key frame before the cut
+            plan.cut = find_cut(clip, cuts[1]) if len(cuts) == 2 else None
+        finally:
+            plan.ready.set()
         total = max(info.frames, 1)
         next_trim = time.monotonic() + TRIM_EVERY_S
         while any(seg.is_alive() for seg in segments):
@@ -266,6 +290,7 @@ def track_clip(
                 progress("pose", done, max(total, done))
     finally:
         with _interrupts_held():  # a Ctrl-C now must not leave a model open: that crashes at exit
+            plan.ready.set()  # a tracker still waiting for the plan goes on to see it is cancelled
             for seg in segments:
                 seg.cancelled.set()
             for seg in segments:
@@ -280,8 +305,13 @@ def track_clip(
     for worker in (*segments, scout):
         if worker.error is not None:
             raise worker.error
-    segments = _joined(segments)
-    stats = segments[-1].stats  # the last reader decoded the whole file
+    segments = _joined(segments, by_time=plan.cut is not None)
+    if plan.cut is None:
+        stats = segments[-1].stats  # the last reader decoded the whole file
+    else:  # each reader counted its own piece
+        stats = DecodeStats(frames=sum(seg.stats.frames for seg in segments),
+                            damaged_packets=sum(seg.stats.damaged_packets for seg in segments),
+                            expected_frames=segments[0].stats.expected_frames)  # fmt: skip
     stats.frames_analysed = 0
     light = LightMeter()
     for seg in segments:
@@ -298,14 +328,21 @@ def track_clip(
     return series, stats, chosen, skipped
 
 
-def _joined(segments: list[_Segment]) -> list[_Segment]:
+def _joined(segments: list[_Segment], by_time: bool = False) -> list[_Segment]:
     """The segments that hold frames, in order. A container that announced more frames than it
-    holds leaves later segments empty; one that announced fewer leaves the last one longer."""
+    holds leaves later segments empty; one that announced fewer leaves the last one longer.
+
+    Pieces cut at a frame's timestamp (`by_time`) meet there whatever was decoded before it; a
+    damaged packet in the first piece only shifts the second piece's frame numbers."""
     kept = [seg for seg in segments if seg.times]
     if not kept:
         raise VideoError("no video frame could be decoded — check that it is a complete video file", Path(segments[0].clip))
     for a, b in zip(kept, kept[1:], strict=False):
-        if a.first + len(a.times) != b.first:  # a shorter than announced: b is ahead of it
+        shift = a.first + len(a.times) - b.first
+        if shift and by_time:
+            b.first += shift
+            b.switch = None if b.switch is None else b.switch + shift
+        elif shift:  # a shorter than announced: b is ahead of it
             raise VideoError("the clip ended early while it was read twice — export it again", Path(a.clip))
     return kept
 

@@ -223,7 +223,58 @@ class DecodeStats:
     damaged_packets: int = 0
     expected_frames: int = 0  # what the container announced (0 = unknown)
     frames_analysed: int = 0  # frames the pose model ran on (set by the pipeline)
+    frames_passed: int = 0  # frames decoded to reach the first one read (`read_frames` first_frame or start)
     light: dict = field(default_factory=dict)  # `LightMeter.to_dict()` of the analysed frames
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where a clip is cut in two for readers working side by side: frame `index` (in
+    presentation order, from 0), whose timestamp is `pts`, and the key frame at or before it
+    (timestamp `key_pts`), from which a reader of the second piece can start decoding. Timestamps
+    are in the video stream's time base, as the container stores them."""
+
+    index: int
+    pts: int
+    key_pts: int
+
+
+def find_cut(path: str | os.PathLike, frame: int) -> Cut | None:
+    """The cut before frame `frame`, found by reading the packets only (no decoding): a small
+    fraction of decoding the frames before it.
+
+    None when a reader of the second piece would gain nothing (no key frame but the first lies
+    at or before that frame) or when the packets cannot vouch for the frames' timestamps (a
+    packet without one, or two at the same time): the caller then decodes from the start.
+    """
+    container = _open(Path(path))
+    try:
+        stream = container.streams.video[0]
+        pts: list[int] = []
+        keys: list[int] = []
+        for packet in container.demux(stream):
+            if packet.size == 0:  # the demuxer's closing empty packet
+                continue
+            if packet.pts is None:
+                return None
+            pts.append(int(packet.pts))
+            if packet.is_keyframe:
+                keys.append(int(packet.pts))
+    except av.error.FFmpegError:
+        return None
+    finally:
+        container.close()
+    order = sorted(pts)
+    if not 0 < frame < len(order) or len(set(order)) != len(order):
+        return None
+    before = [k for k in keys if k <= order[frame]]
+    if not before or max(before) <= order[0]:
+        return None
+    return Cut(index=frame, pts=order[frame], key_pts=max(before))
+
+
+class _Missed(Exception):
+    """A seek did not land where a full read would have shown the cut's frame."""
 
 
 def read_frames(
@@ -234,6 +285,8 @@ def read_frames(
     want: Callable[[int, float], bool] | None = None,
     size: tuple[int, int] | None = None,
     threads: bool = True,
+    start: Cut | None = None,
+    until: Cut | None = None,
 ) -> Iterator[tuple[float, np.ndarray | None]]:
     """Yield (time_s, image) for every decodable frame, upright, in presentation order.
 
@@ -250,6 +303,11 @@ def read_frames(
             shrunk while they are converted (cheaper than converting, then resizing).
         threads: let FFmpeg decode several frames at once (faster; each frame thread keeps its
             own buffers, ~16 MB more at 1080p). False where other threads keep the cores busy.
+        start: yield only the frames from the cut's on (`find_cut`), decoding from the key frame
+            before it. The first frame yielded must be the cut's, as a full read shows it; if the
+            seek lands anywhere else, the file is decoded from its start instead. Times still
+            count from the clip's first frame. `stats` then counts only the frames yielded.
+        until: stop before the cut's frame (the first piece of a cut clip).
 
     Times come from the container's timestamps, made strictly increasing; a frame without a
     timestamp gets the previous time plus one frame interval. Damaged packets are skipped and
@@ -257,6 +315,31 @@ def read_frames(
     """
     path = Path(path)
     stats = stats if stats is not None else DecodeStats()
+    args = (path, pixel_format, stats, first_frame, want, size, threads)
+    if start is None:
+        yield from _decode(*args, until=until)
+        return
+    try:
+        yield from _decode(*args, until=until, start=start, seek=True)
+    except _Missed:
+        stats.frames = stats.damaged_packets = stats.frames_passed = 0
+        yield from _decode(*args, until=until, start=start, seek=False)
+
+
+def _decode(
+    path: Path,
+    pixel_format: str,
+    stats: DecodeStats,
+    first_frame: int,
+    want: Callable[[int, float], bool] | None,
+    size: tuple[int, int] | None,
+    threads: bool,
+    until: Cut | None = None,
+    start: Cut | None = None,
+    seek: bool = False,
+) -> Iterator[tuple[float, np.ndarray | None]]:
+    """`read_frames`, reading from the start or (`seek`) from `start`'s key frame on, for the
+    frames from `start`'s on, and raising `_Missed` before the first if the seek went wrong."""
     container = _open(path)
     try:
         stream = container.streams.video[0]
@@ -269,13 +352,34 @@ def read_frames(
         step = 1.0 / float(rate) if rate else 1.0 / 30.0
         prev_t: float | None = None
         t0: float | None = None
+        started = start is None
+        if seek and start is not None:
+            try:  # times count from the clip's first frame: read it, then jump to the key frame
+                t0 = next((f.time for f in container.decode(stream)), None)
+            except av.error.FFmpegError as exc:
+                raise _Missed from exc
+            if t0 is None:
+                raise _Missed
+            container.seek(start.key_pts, backward=True, stream=stream)
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()
             except av.error.FFmpegError:
-                stats.damaged_packets += 1
+                if started:
+                    stats.damaged_packets += 1
                 continue
             for frame in frames:
+                if until is not None and frame.pts is not None and frame.pts >= until.pts:
+                    return
+                if not started:
+                    if frame.pts is not None and frame.pts < start.pts:
+                        if t0 is None and frame.time is not None:
+                            t0 = frame.time
+                        stats.frames_passed += 1
+                        continue
+                    if seek and frame.pts != start.pts:  # landed past the cut: frames were lost
+                        raise _Missed
+                    started = True
                 t = frame.time
                 if t is None:
                     t = (prev_t + step) if prev_t is not None else 0.0
@@ -287,6 +391,7 @@ def read_frames(
                 prev_t = t
                 stats.frames += 1
                 if stats.frames <= first_frame:
+                    stats.frames_passed += 1
                     continue
                 # Rows can be padded for alignment (e.g. 854 px wide): consumers such as
                 # mediapipe.Image ignore strides, so hand out contiguous arrays only.
@@ -295,11 +400,15 @@ def read_frames(
                     continue
                 yield t, _picture(frame, pixel_format, size)
     except av.error.FFmpegError as exc:
+        if seek and not started:
+            raise _Missed from exc
         if stats.frames == 0:
             raise VideoError(f"no frame could be decoded ({_reason(exc)}) — {_READ_HINT}", path) from exc
         stats.damaged_packets += 1
     finally:
         container.close()
+    if seek and not started:
+        raise _Missed
     if stats.frames == 0:
         raise VideoError(f"no video frame could be decoded — {_READ_HINT}", path)
 

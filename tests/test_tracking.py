@@ -14,7 +14,7 @@ import pytest
 from formcheck import pipeline, tracking
 from formcheck.pipeline import AnalyzeOptions, analyze
 from formcheck.pose import find_model
-from formcheck.video import VideoSink, fit_size, probe, read_frames
+from formcheck.video import Cut, DecodeStats, VideoSink, find_cut, fit_size, probe, read_frames
 from conftest import sample
 
 
@@ -25,6 +25,95 @@ def test_second_reader_starts_mid_clip_with_the_same_frames_and_times() -> None:
     assert len(late) == len(full) - 50
     assert [t for t, _ in late] == [t for t, _ in full[50:]]
     assert np.array_equal(late[0][1], full[50][1])
+
+
+def _reencode(src: Path, dest: Path, codec: str, options: dict, vfr: bool = False) -> Path:
+    """`src` encoded again with `codec` and a key frame every second or so (as phones write
+    them); `vfr`: every third frame shown 1.5 times as long (variable frame rate)."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(dest), "w") as out:
+        stream = out.add_stream(codec, rate=30)
+        info = probe(src)
+        stream.width, stream.height, stream.pix_fmt = info.width, info.height, "yuv420p"
+        stream.time_base = Fraction(1, 90000)
+        stream.options = options
+        pts = 0
+        for n, (_, img) in enumerate(read_frames(src, "rgb24")):
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts, frame.time_base = pts, stream.time_base
+            pts += 4500 if vfr and n % 3 == 0 else 3000
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return dest
+
+
+@pytest.mark.parametrize(
+    "name, codec, options, vfr",
+    [
+        ("bframes.mp4", "libx264", {"preset": "medium", "bf": "3", "g": "30"}, False),
+        ("open_gop.mp4", "libx264", {"preset": "medium", "bf": "3", "g": "30", "x264-params": "open-gop=1"}, False),
+        ("vfr.mp4", "libx264", {"preset": "veryfast", "g": "25"}, True),
+        ("hevc.mp4", "libx265", {"preset": "ultrafast", "x265-params": "keyint=30:log-level=error"}, False),
+        ("vp9.webm", "libvpx-vp9", {"g": "30", "deadline": "realtime", "cpu-used": "8"}, False),
+    ],
+)
+def test_second_reader_seeks_to_the_key_frame_before_the_cut_and_reads_the_same_frames(
+    tmp_path: Path, name: str, codec: str, options: dict, vfr: bool
+) -> None:
+    """The two pieces of a clip cut at a key frame's GOP, read by two readers (the second seeks),
+    are exactly a full read: the same frames, pixels and times, with B-frames, open GOPs,
+    variable frame rate, HEVC and VP9."""
+    clip = _reencode(sample("backward"), tmp_path / name, codec, options, vfr)
+    full = list(read_frames(clip, "rgb24"))
+    cut = find_cut(clip, len(full) // 2)
+    assert cut is not None and cut.key_pts <= cut.pts
+    a_stats, b_stats = DecodeStats(), DecodeStats()
+    first = list(read_frames(clip, "rgb24", a_stats, until=cut))
+    second = list(read_frames(clip, "rgb24", b_stats, start=cut))
+    assert len(first) == cut.index and a_stats.frames + b_stats.frames == len(full)
+    assert b_stats.frames_passed < 40 < cut.index  # it sought: at most a GOP decoded to reach the cut
+    assert [t for t, _ in first + second] == [t for t, _ in full]
+    assert all(np.array_equal(x, y) for (_, x), (_, y) in zip(first + second, full, strict=True))
+
+
+def test_a_seek_that_lands_past_the_cut_falls_back_to_decoding_from_the_start(tmp_path: Path) -> None:
+    """If the seek lands anywhere but the cut's frame, the reader decodes from the first frame
+    instead: still exactly the frames of a full read, from the cut on."""
+    clip = _reencode(sample("backward"), tmp_path / "keys.mp4", "libx264", {"preset": "veryfast", "g": "30"})
+    full = list(read_frames(clip, "rgb24"))
+    good = find_cut(clip, 40)
+    later = find_cut(clip, len(full) - 5)
+    assert good is not None and later is not None and later.key_pts > good.pts
+    wrong = Cut(index=good.index, pts=good.pts, key_pts=later.key_pts)  # a key frame after the cut
+    stats = DecodeStats()
+    second = list(read_frames(clip, "rgb24", stats, start=wrong))
+    assert stats.frames_passed == good.index  # decoded from the first frame
+    assert [t for t, _ in second] == [t for t, _ in full[good.index :]]
+    assert np.array_equal(second[0][1], full[good.index][1])
+
+
+def test_no_cut_where_the_packets_cannot_vouch_for_it() -> None:
+    """The sample has one key frame, at its start: nothing to seek to (readers count frames)."""
+    clip = sample("backward")
+    assert find_cut(clip, probe(clip).frames // 2) is None
+
+
+def test_halves_cut_at_a_key_frame_are_tracked_like_one_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With key frames in the clip the second tracker seeks; the series still has every frame
+    of a full read once, in order, and the athlete in both halves."""
+    monkeypatch.setattr(tracking, "MIN_SPLIT_FRAMES", 20)
+    clip = _reencode(sample("backward"), tmp_path / "keys.mp4", "libx264", {"preset": "veryfast", "g": "30", "bf": "2"})
+    info = probe(clip)
+    assert find_cut(clip, info.frames // 2) is not None
+    series, stats, _, _ = tracking.track_clip(clip, info, find_model())
+    times = [t for t, _ in read_frames(clip, "rgb24")]
+    assert len(series) == len(times) == stats.frames
+    assert np.array_equal(series.t_s, times)
+    half = len(series) // 2
+    assert series.detected[:half].mean() > 0.8 and series.detected[half:].mean() > 0.8
 
 
 def test_fit_size() -> None:
