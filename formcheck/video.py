@@ -402,14 +402,15 @@ def _decode(
     except av.error.FFmpegError as exc:
         if seek and not started:
             raise _Missed from exc
-        if stats.frames == 0:
+        if stats.frames == 0 and stats.frames_passed == 0:
             raise VideoError(f"no frame could be decoded ({_reason(exc)}) — {_READ_HINT}", path) from exc
         stats.damaged_packets += 1
     finally:
         container.close()
     if seek and not started:
         raise _Missed
-    if stats.frames == 0:
+    # A second piece whose frames all failed to decode is empty, not an error: the first holds some.
+    if stats.frames == 0 and stats.frames_passed == 0:
         raise VideoError(f"no video frame could be decoded — {_READ_HINT}", path)
 
 
