@@ -89,7 +89,10 @@ def _stride_table(m: dict[str, np.ndarray], g: Gait, series: PoseSeries) -> list
     for k, (a, b) in enumerate(zip(own, own[1:], strict=False)):
         i0, i1, to = a.ic_frame, b.ic_frame, a.to_frame
         sl = slice(i0, i1 + 1)
-        stance = slice(i0, (to if to is not None else i0) + 1)
+        # The stance frames, less one at each end when there are enough: contact edges are
+        # uncertain by a frame, and a frame of swing would add its bent knee to the peak.
+        end = to if to is not None else i0
+        stance = slice(i0 + 1, end) if end - i0 >= 4 else slice(i0, end + 1)
         hip_w = float(np.linalg.norm(p[i0, L.LEFT_HIP] - p[i0, L.RIGHT_HIP]))
         rows.append(
             {
@@ -391,7 +394,13 @@ def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, su
     if g.view != "side":
         w.append(f"The camera sees the athlete from the {g.view}; film side-on for the posture and stride cues.")
     if g.travel_source == "body":
-        w.append("No travel across the frame (treadmill?): the direction of travel was taken from the feet relative to the hips.")
+        w.append(f"A treadmill (the hips stay in place while the legs cycle): the direction of travel was taken from the "
+                 f"planted feet, which the belt carries {_dir(-g.travel)}.")
+    if g.slow_motion_suspected:
+        w.append(f"The cadence is {g.cadence_spm:.0f} steps/min, below any real-time running or walking: the clip is "
+                 "probably slowed playback. Cadence and contact time are in clip time; the duty factor and angles are unaffected.")
+    if g.cadence_check.get("note"):
+        w.append(f"Cadence: {g.cadence_check['note']}.")
     if g.facing == 0:
         w.append("The facing direction could not be determined.")
     if damaged:
@@ -406,6 +415,26 @@ def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, su
     if g.movement not in ("backward_running", "backward_walking"):
         w.append(f"This clip looks like {g.movement.replace('_', ' ')}, not backwards running; the cues are scored for backwards running.")
     return w
+
+
+#: Cadence the slowed-playback estimate assumes (recreational running, reference §1a: 171 ± 8).
+ASSUMED_RUN_CADENCE_SPM = 170.0
+
+
+def _real_time_estimate(g: Gait) -> dict | None:
+    """For a clip whose cadence no human runs or walks at in real time (slowed playback): what the
+    timings would be if the athlete ran at a typical cadence — an estimate, labelled as such.
+    The duty factor is a ratio and needs no correction."""
+    if not g.slow_motion_suspected or not g.cadence_spm or g.locomotion != "running":
+        return None
+    factor = ASSUMED_RUN_CADENCE_SPM / g.cadence_spm
+    return {
+        "assumed_cadence_spm": ASSUMED_RUN_CADENCE_SPM,
+        "slow_motion_factor": round(factor, 1),
+        "contact_time_s": _r(g.contact_time_s / factor, 3) if g.contact_time_s else None,
+        "note": f"the clip's cadence ({g.cadence_spm:.0f} steps/min) is below any real-time gait: it is "
+                f"probably slowed playback; timings here assume {ASSUMED_RUN_CADENCE_SPM:.0f} steps/min",
+    }
 
 
 def _dir(sign: int) -> str:
@@ -465,6 +494,9 @@ def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries
             "travel": _dir(g.travel),
             "travel_source": g.travel_source,
             "travel_confidence": g.travel_confidence,
+            "treadmill": g.treadmill,
+            "belt": _dir(-g.travel) if g.treadmill else None,
+            "locomotion_signals": g.locomotion_signals,
             "speed_leg_lengths_per_s": g.speed_legs_s,
             "segments": [{**s, "facing": _dir(s["facing"]), "travel": _dir(s["travel"])} for s in g.segments],
             "directions_over_time": [{**w, "facing": _dir(w["facing"]), "travel": _dir(w["travel"])} for w in g.windows],
@@ -477,6 +509,13 @@ def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries
             "stride_count": len(strides),
             "valid_strides": sum(1 for r in strides if r.get("valid")),
             "duty_factor": _r(g.duty_factor, 3),
+            "duty_factor_uncertainty": _r(g.duty_factor_uncertainty, 3),
+            "contact_time_s": _r(g.contact_time_s, 3),
+            "contact_time_uncertainty_s": _r(g.contact_time_uncertainty_s, 3),
+            "step_period_s": _r(g.step_period_s, 3),
+            "cadence_check": g.cadence_check,
+            "slow_motion_suspected": g.slow_motion_suspected,
+            "real_time_estimate": _real_time_estimate(g),
             "leg_length_frame_heights": _r(g.leg_length, 4),
             "step_length_leg_ratio": _r(float(np.median(valid_steps)), 3) if valid_steps else None,
             "steps": [

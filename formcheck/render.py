@@ -664,6 +664,8 @@ class Overlay:
             ph, pk, pa = self.px[i, h], self.px[i, k], self.px[i, a]
             a1 = float(_angle_deg(pk - ph))
             delta = float(_wrap_deg(_angle_deg(pa - pk) - a1))
+            if not (np.isfinite(a1) and np.isfinite(delta)):
+                continue
             r = max(6, int(np.linalg.norm(pa - pk) * 0.3))
             far = self._far(f"{side}_leg")
             colour = self._colour("legs", i, dim=far)
@@ -685,7 +687,8 @@ class Overlay:
         lo, hi = self.arm_lo[i], self.arm_hi[i]
         s = L[f"{self.arm_side.upper()}_SHOULDER"]
         e = L[f"{self.arm_side.upper()}_ELBOW"]
-        if not (np.isfinite(lo) and np.isfinite(hi) and self.ok[i, s] and self.ok[i, e]):
+        if not (np.isfinite(lo) and np.isfinite(hi) and self.ok[i, s] and self.ok[i, e]
+                and np.isfinite(self.hip[i]).all() and np.isfinite(self.sho[i]).all()):  # fmt: skip
             return
         sh, el = self.px[i, s], self.px[i, e]
         down = float(_angle_deg(self.hip[i] - self.sho[i]))
@@ -714,6 +717,8 @@ class Overlay:
         self, img: np.ndarray, text: str, at: np.ndarray, side: int, gap: float
     ) -> None:
         """Per-frame text left (side −1) or right (+1) of a point, vertically centred on it."""
+        if not (np.isfinite(at).all() and np.isfinite(gap)):
+            return
         y = int(at[1]) - self.glyphs.height // 2
         x = int(at[0] + gap) if side > 0 else int(at[0] - gap) - self.glyphs.width(text)
         self.glyphs.draw(img, text, x, y)
@@ -781,6 +786,7 @@ class Overlay:
 
 
 def _pt(p: np.ndarray) -> tuple[int, int]:
+    """A point in whole pixels; callers check finiteness first (NaN has no pixel)."""
     return round(float(p[0])), round(float(p[1]))
 
 

@@ -115,6 +115,41 @@ def locomotion_score(track: Track, t_s: np.ndarray, aspect: float) -> dict:
     }
 
 
+def stitch(best: Track, tracks: list[Track], t_s: np.ndarray, aspect: float, max_gap_s: float = 1.0) -> list[int]:
+    """Join to `best` (in place) the tracks of the same person before and after it.
+
+    The linker starts a new track when someone is lost for a while — a sprinter rising from the
+    blocks, an athlete hidden behind a passer-by. A track that ends before `best` begins (or
+    starts after it ends), within `max_gap_s`, near the place where `best` picks up (two body
+    sizes, plus what a sprinter covers in the gap) and at a similar size is taken for the same
+    person; of several candidates the nearest in place and time wins. Returns the joined ids.
+    """
+    joined: list[int] = []
+    while True:
+        first, last = min(best.poses), max(best.poses)
+        size = float(np.median([_size(p) for p in best.poses.values()])) or 1e-3
+        cands = []
+        for tr in tracks:
+            if tr is best or tr.id in joined or not tr.poses:
+                continue
+            a, b = min(tr.poses), max(tr.poses)
+            if b < first:
+                gap, here, there = t_s[first] - t_s[b], best.poses[first], tr.poses[b]
+            elif a > last:
+                gap, here, there = t_s[a] - t_s[last], best.poses[last], tr.poses[a]
+            else:
+                continue  # overlaps in time: another person
+            other = float(np.median([_size(p) for p in tr.poses.values()])) or 1e-3
+            dist = float(np.linalg.norm(_hip(here, aspect) - _hip(there, aspect)))
+            if gap <= max_gap_s and dist <= size * (2.0 + 6.0 * gap) and 0.6 <= other / size <= 1.6:
+                cands.append((dist / size + gap, tr))
+        if not cands:
+            return joined
+        _, tr = min(cands, key=lambda c: c[0])
+        best.poses.update(tr.poses)
+        joined.append(tr.id)
+
+
 def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height: int) -> tuple[PoseSeries, dict]:
     """The athlete's pose series and the `subject` section of the report (who and why)."""
     aspect = width / height
@@ -126,6 +161,7 @@ def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height
         return series, {"method": "multi", "people_max": people_max, "reason": "nobody was tracked", "candidates": []}
     scores = sorted((locomotion_score(t, t_s, aspect) for t in tracks), key=lambda s: -s["score"])
     best = tracks[[t.id for t in tracks].index(scores[0]["track"])]
+    joined = stitch(best, tracks, t_s, aspect)
     for i, pose in best.poses.items():
         series.xy[i], series.visibility[i], series.world[i] = pose.xy, pose.visibility, pose.world
     s = scores[0]
@@ -133,7 +169,11 @@ def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height
         f"travelled {s['travel_body_sizes']:.1f} body heights across the frame with the most leg motion "
         f"and was in view in {s['coverage']:.0%} of frames"
     )
+    if joined:
+        reason += (f"; {len(joined)} track piece(s) before or after were joined to it as the same person "
+                   "(they end where it starts, at the same size)")  # fmt: skip
     if len(scores) > 1:
         o = scores[1]
         reason += f"; the next person travelled {o['travel_body_sizes']:.1f} body heights (score {o['score']:.2f} vs {s['score']:.2f})"
-    return series, {"method": "multi", "people_max": people_max, "chosen_track": s["track"], "reason": reason, "candidates": scores[:5]}
+    return series, {"method": "multi", "people_max": people_max, "chosen_track": s["track"], "joined_tracks": joined,
+                    "reason": reason, "candidates": scores[:5]}  # fmt: skip

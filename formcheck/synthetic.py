@@ -26,7 +26,8 @@ class GaitSpec:
         facing: +1 faces image right, -1 image left.
         travel: +1 / -1 direction of travel (image); opposite to `facing` = backwards.
         treadmill: the hips stay put in the image (the belt moves), travel is still `travel`.
-        running: flight phases (duty factor 0.38) vs walking (0.62).
+        running: flight phases (duty factor 0.38) vs walking (0.62); the pelvis is lowest at
+            mid-stance when running and highest when walking.
         cadence_spm: steps per minute.
         speed_legs_s: speed in leg lengths per second.
         trunk_lean_deg: mean trunk lean, + = towards the facing direction.
@@ -117,7 +118,11 @@ def generate(spec: GaitSpec) -> PoseSeries:
         hip_x = np.full(n, hip_x0)
     else:  # centred on the frame at mid-clip
         hip_x = hip_x0 + spec.travel * spec.speed_legs_s * leg * (t - spec.duration_s / 2)
-    hip = np.stack([hip_x, np.full(n, ground - 0.05 * leg - hip_h)], -1)
+    # The pelvis bobs twice a stride: lowest at mid-stance in running (a spring), highest in
+    # walking (an inverted pendulum) — Cavagna et al. 1977.
+    s_left = (t / stride_s) % 1.0
+    bob = (0.015 if spec.running else -0.012) * leg * (np.cos(2 * np.pi * 2 * (s_left - duty / 2)) - 1.0)
+    hip = np.stack([hip_x, ground - 0.05 * leg - hip_h + bob], -1)
     xy = np.full((n, 33, 2), np.nan)
     vis = np.full((n, 33), 0.95)
     near = "RIGHT" if f > 0 else "LEFT"  # facing right, the camera sees the right side
