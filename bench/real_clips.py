@@ -8,7 +8,8 @@ subprocess (so a crash or a non-zero exit shows as such) and reads its report.js
 re-runs only the engine on the landmarks a previous run saved (`formcheck rescore`: seconds
 instead of minutes, for iterating on gait code). It prints one row per clip: the expected
 movement types, what the engine said and its confidence, cadence, steps, median contact time,
-duty factor, camera, view, travel, the seconds the run took, and whether the type is right;
+duty factor (and, for slowed playback, the contact time at an assumed 170 steps/min), camera,
+view, travel, the seconds the run took, and whether the type is right;
 then the count right, overall and for the static side-view clips.
 
 The clips are for local evaluation only (their licences are unknown): nothing here copies them,
@@ -75,10 +76,11 @@ def _row(name: str, label: dict, rep: dict | None, rc: int, secs: float, err: st
         "steps": g.get("step_count"),
         "contact_ms": None if not contacts else 1000 * _median(contacts),
         "duty": g.get("duty_factor"),
+        "rt_contact_ms": None if not g.get("real_time_estimate") else 1000 * (g["real_time_estimate"].get("contact_time_s") or float("nan")),
         "camera": cam.get("motion", "-"),
         "view": rep["camera_view"]["view"],
         "facing": mv.get("facing"),
-        "travel": mv.get("travel"),
+        "travel": ("treadmill " if mv.get("treadmill") else "") + str(mv.get("travel")),
         "segs": " ".join(f"{s['movement'].split('_')[0][:4]}{'/' + s['movement'].split('_')[1][:4] if '_' in s['movement'] else ''}@{s['start_s']:.1f}" for s in segs),
         "secs": secs,
         "ok": mv["type"] in want,
@@ -118,7 +120,7 @@ def main() -> int:
         rows[-1]["want_camera"] = label.get("camera", "")
         rows[-1]["want_view"] = label.get("view", "")
     cols = [("clip", 28), ("want", 30), ("got", 18), ("conf", 5), ("cadence", 7), ("steps", 5),
-            ("contact_ms", 10), ("duty", 5), ("camera", 9), ("view", 8), ("facing", 6), ("travel", 8),
+            ("contact_ms", 10), ("rt_contact_ms", 13), ("duty", 5), ("camera", 9), ("view", 8), ("facing", 6), ("travel", 15),
             ("secs", 5), ("ok", 3)]  # fmt: skip
     print(" ".join(f"{c:{w}s}" for c, w in cols))
     for r in rows:
@@ -127,7 +129,7 @@ def main() -> int:
             v = r.get(c)
             if c in ("conf", "duty"):
                 s = _fmt(v, 2)
-            elif c in ("cadence", "contact_ms", "secs"):
+            elif c in ("cadence", "contact_ms", "rt_contact_ms", "secs"):
                 s = _fmt(v, 1 if c == "secs" else 0)
             elif c == "ok":
                 s = "yes" if v else "NO"

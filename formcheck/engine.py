@@ -21,7 +21,7 @@ from formcheck.metrics import frame_metrics
 from formcheck.series import PoseSeries, VideoInfo
 from formcheck.video import DecodeStats
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 KEY_LANDMARKS = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
                  L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]  # fmt: skip
 GRADES = ((85, "A"), (70, "B"), (55, "C"), (40, "D"), (0, "E"))
@@ -431,7 +431,8 @@ def _real_time_estimate(g: Gait) -> dict | None:
     return {
         "assumed_cadence_spm": ASSUMED_RUN_CADENCE_SPM,
         "slow_motion_factor": round(factor, 1),
-        "contact_time_s": _r(g.contact_time_s / factor, 3) if g.contact_time_s else None,
+        # From the duty factor (a ratio, the same at any playback speed) and the assumed stride.
+        "contact_time_s": _r(g.duty_factor * 120.0 / ASSUMED_RUN_CADENCE_SPM, 3) if g.duty_factor else None,
         "note": f"the clip's cadence ({g.cadence_spm:.0f} steps/min) is below any real-time gait: it is "
                 f"probably slowed playback; timings here assume {ASSUMED_RUN_CADENCE_SPM:.0f} steps/min",
     }

@@ -61,7 +61,7 @@ class GaitOptions:
     walk_cadence_spm: float = 125.0  # below (and above the real-time floor): a walking vote
     real_time_floor_spm: float = 80.0  # below: no human gait in real time; slowed playback?
     stance_speed_fraction: float = 0.3  # stance: foot slower than this x its swing speed
-    stance_height_legs: float = 0.12  # ... and within this of its own lowest level
+    stance_height_legs: float = 0.2  # ... and within this of its own lowest level nearby
 
 
 @dataclass
@@ -272,8 +272,17 @@ def step_period(spread: np.ndarray, t: np.ndarray, opts: GaitOptions) -> tuple[f
 # --- windows and segments --------------------------------------------------------------------
 
 
+def travel_threshold(step_s: float | None, opts: GaitOptions) -> float:
+    """Hip speed (leg lengths / s) below which the athlete does not travel in the image: the
+    absolute floor, or 0.15 leg lengths a step when that is less (slowed playback moves slowly
+    in clip time but covers as much ground per step)."""
+    if not step_s:
+        return opts.stationary_speed_legs_s
+    return min(opts.stationary_speed_legs_s, 0.15 / step_s)
+
+
 def _windows(p: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray, leg: float,
-             win_s: float, treadmill: bool, opts: GaitOptions) -> list[dict]:  # fmt: skip
+             win_s: float, treadmill: bool, dead: float, opts: GaitOptions) -> list[dict]:  # fmt: skip
     """Overlapping windows (hop = half a window): presence, hip speed, facing, stepping."""
     hip_x = midpoint(p, L.LEFT_HIP, L.RIGHT_HIP)[:, 0]
     out = []
@@ -290,7 +299,7 @@ def _windows(p: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray,
         sp = np.abs(spread[sel])
         sp = sp[np.isfinite(sp)]
         cyc = float(np.percentile(sp, 90) - np.percentile(sp, 10)) if sp.size >= 5 else 0.0
-        travel = _sign(speed, opts.stationary_speed_legs_s)
+        travel = _sign(speed, dead)
         stepping = cyc >= opts.min_cycle_range
         if frac < 0.5 or not np.isfinite(speed):
             kind = "not_in_view"
@@ -334,7 +343,7 @@ def stance_masks(p: np.ndarray, t: np.ndarray, leg: float, step_s: float, belt_v
             continue
         swing = np.percentile(speed[ok], 90)
         y = f[:, 1]
-        floor = _rolling_max(np.where(active, y, np.nan), int(2.2 * step_s * fps) + 1)
+        floor = _rolling_max(np.where(active, y, np.nan), int(2 * step_s * fps) + 1)  # one stride
         low = (floor - y) <= opts.stance_height_legs
         st = ok & (speed <= opts.stance_speed_fraction * swing) & low
         # Close one-frame holes (jitter), then drop single-frame blips.
@@ -392,6 +401,20 @@ def _duty(contacts: list[Contact], step_s: float, fps: float) -> tuple[float | N
     if not duty:
         return None, None, None, None
     return float(np.median(duty)), float(np.median(unc)), float(np.median(ct)), 1.0 / fps
+
+
+def _duty_from_time(contacts: list[Contact], active: np.ndarray, step_s: float, fps: float) -> tuple[float | None, float | None]:
+    """Duty factor as the share of the stepping time each foot spends in contact (when too few
+    contacts pair up into whole strides), and its ±1-frame uncertainty."""
+    n_active = int(active.sum())
+    if n_active < 3 * step_s * fps or len(contacts) < 3:
+        return None, None
+    shares = []
+    for foot in SIDES:
+        frames = sum(c.to_frame - c.ic_frame + 1 for c in contacts if c.foot == foot)
+        shares.append(frames / n_active)
+    n_c = max(1, len(contacts) / 2)
+    return float(np.mean(shares)), float(2 * n_c / n_active)
 
 
 def _belt_velocity(p: np.ndarray, t: np.ndarray, leg: float, active: np.ndarray) -> float:
@@ -607,7 +630,8 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     if step_s is not None and span_legs < 1.0 and np.isfinite(spread).sum() > 3 * step_s * fps:
         sp = np.abs(spread[np.isfinite(spread)])
         treadmill = bool(np.percentile(sp, 90) - np.percentile(sp, 10) >= opts.min_cycle_range)
-    windows = _windows(p, t, face, spread, leg, win_s, treadmill, opts)
+    dead = travel_threshold(step_s, opts)
+    windows = _windows(p, t, face, spread, leg, win_s, treadmill, dead, opts)
     kinds = _frame_kinds(t, windows)
     active = (kinds == "locomotion") & present
     if step_s is None:
@@ -626,9 +650,9 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
             speed = float(np.median(speeds[np.sign(speeds) == major])) if (np.sign(speeds) == major).any() else 0.0
         else:
             speed = float(np.polyfit(t[present], hip[present, 0], 1)[0]) / leg
-    travel = _sign(speed, opts.stationary_speed_legs_s)
+    travel = _sign(speed, dead)
     source = "image" if travel and not treadmill else "none"
-    travel_conf = min(1.0, abs(speed) / (2 * opts.stationary_speed_legs_s)) if travel else 0.0
+    travel_conf = min(1.0, abs(speed) / (2 * dead)) if travel else 0.0
     if treadmill and active.any():
         body, body_conf = _body_travel(p, t, leg, active)
         if body and body_conf >= opts.min_body_travel_confidence:
@@ -668,6 +692,11 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     stance = stance_masks(p, t, leg, step_s, belt, active, opts)
     g.contacts = contacts_from_stance(stance, t, step_s, present & active)
     g.duty_factor, g.duty_factor_uncertainty, g.contact_time_s, g.contact_time_uncertainty_s = _duty(g.contacts, step_s, fps)
+    if g.duty_factor is None:
+        g.duty_factor, g.duty_factor_uncertainty = _duty_from_time(g.contacts, active, step_s, fps)
+        if g.duty_factor is not None:
+            g.contact_time_s = float(np.median([c.to_s - c.ic_s + 1.0 / fps for c in g.contacts]))
+            g.contact_time_uncertainty_s = 1.0 / fps
     crossings = _crossings(spread, t, step_s, active)
     _cadence(g, crossings, t, step_s)
     g.slow_motion_suspected = bool(g.cadence_spm is not None and g.cadence_spm < opts.real_time_floor_spm)

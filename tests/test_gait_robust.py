@@ -1,0 +1,214 @@
+"""Gait judgement that must hold on footage as people film it, pinned on generated series.
+
+Real phone clips are checked by `bench/real_clips.py` (not in CI: their licences are unknown);
+these tests pin each behaviour it relies on with synthetic gait whose answers are known:
+slowed playback, treadmills at 30 fps, the pelvis's phase, impossible contacts, a set position
+before a run, a turnaround, slow pathological walking, and track pieces of one person.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from formcheck import gait
+from formcheck.clean import clean
+from formcheck.engine import evaluate, load_profile
+from formcheck.landmarks import Landmark as L
+from formcheck.pose import DetectedPose
+from formcheck.series import PoseSeries
+from formcheck.subject import link, stitch
+from formcheck.synthetic import GaitSpec, generate, meta_for
+
+PROFILE = load_profile()
+
+
+def _analyse(series: PoseSeries) -> gait.Gait:
+    s, _ = clean(series)
+    return gait.analyse(s)
+
+
+def _concat(*parts: PoseSeries) -> PoseSeries:
+    """One series from several, times made continuous."""
+    t, off = [], 0.0
+    for p in parts:
+        dt = float(p.t_s[1] - p.t_s[0])
+        t.append(p.t_s - p.t_s[0] + off)
+        off = t[-1][-1] + dt
+    return PoseSeries(np.concatenate([p.xy for p in parts]), np.concatenate([p.visibility for p in parts]),
+                      np.concatenate([p.world for p in parts]), np.concatenate(t), parts[0].width, parts[0].height)  # fmt: skip
+
+
+def _standing(like: PoseSeries, seconds: float, seed: int = 0) -> PoseSeries:
+    """The athlete standing still where `like` starts: its first frame with the feet together,
+    held, with landmark noise."""
+    rng = np.random.default_rng(seed)
+    fps = 1.0 / float(like.t_s[1] - like.t_s[0])
+    n = int(seconds * fps)
+    k = int(np.flatnonzero(like.detected)[0])
+    pose = like.xy[k].copy()
+    hip_x = (pose[L.LEFT_HIP, 0] + pose[L.RIGHT_HIP, 0]) / 2
+    ankle = pose[L.LEFT_ANKLE].copy()
+    ground = max(pose[L.LEFT_ANKLE, 1], pose[L.RIGHT_ANKLE, 1])
+    for side in ("LEFT", "RIGHT"):  # both feet under the hips, flat on the ground, toes forward
+        for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+            rel = like.xy[k, L[f"LEFT_{part}"]] - ankle
+            pose[L[f"{side}_{part}"]] = (hip_x + rel[0], ground + rel[1])
+        pose[L[f"{side}_KNEE"]] = (hip_x, (pose[L[f"{side}_HIP"], 1] + ground) / 2)
+    s = PoseSeries.empty(n, like.width, like.height)
+    s.xy[:] = pose + rng.normal(0, 0.0015, (n, 33, 2))
+    s.visibility[:] = 0.95
+    s.world[:] = 0.0
+    s.t_s[:] = np.arange(n) / fps
+    return s
+
+
+def test_slowed_playback_running_is_still_running() -> None:
+    """Running shown 8x slower (phone slow motion played back at 30 fps): the cadence falls
+    below any real-time gait, but the pelvis, the knee and the duty factor still say running."""
+    spec = GaitSpec(fps=240, duration_s=2.5, cadence_spm=176, seed=21)
+    s = generate(spec)
+    s.t_s[:] = s.t_s * 8.0  # each frame shown for 8x as long
+    _, rep = evaluate(s, dict(meta_for(spec), input=dict(meta_for(spec)["input"], fps=30.0)), PROFILE)
+    mv, g = rep["movement"], rep["gait"]
+    assert mv["type"] == "backward_running", mv["locomotion_signals"]
+    assert g["cadence_spm"] == pytest.approx(176 / 8, rel=0.03)
+    assert g["slow_motion_suspected"] is True
+    assert 0.25 <= g["duty_factor"] <= 0.48
+    est = g["real_time_estimate"]
+    assert est and 0.18 <= est["contact_time_s"] <= 0.32
+    assert mv["locomotion_signals"]["pelvis_phase"]["vote"] > 0
+    assert "cadence_prior" not in mv["locomotion_signals"], "a cadence below real time casts no vote"
+    assert any("slowed playback" in w for w in rep["warnings"])
+
+
+@pytest.mark.parametrize("travel", [1, -1])
+def test_treadmill_at_30_fps_lands_in_plausible_bands(travel: int) -> None:
+    spec = GaitSpec(treadmill=True, fps=30, cadence_spm=170, travel=travel, facing=1, seed=22 + travel)
+    _, rep = evaluate(generate(spec), meta_for(spec), PROFILE)
+    mv, g = rep["movement"], rep["gait"]
+    assert mv["type"] == ("forward_running" if travel == 1 else "backward_running")
+    assert mv["treadmill"] is True and mv["travel_source"] == "body"
+    assert mv["travel"] == ("right" if travel == 1 else "left")
+    assert mv["belt"] == ("left" if travel == 1 else "right"), "the belt runs against the travel"
+    assert 0.18 <= g["contact_time_s"] <= 0.32
+    assert 0.25 <= g["duty_factor"] <= 0.48
+    assert g["duty_factor_uncertainty"] == pytest.approx(2 / 30 / (120 / 170), rel=0.15)
+    assert g["cadence_check"]["agree"] is True
+
+
+@pytest.mark.parametrize("running", [True, False])
+def test_pelvis_phase_and_knee_vote_for_the_right_gait(running: bool) -> None:
+    spec = GaitSpec(running=running, cadence_spm=170 if running else 110, speed_legs_s=2.4 if running else 1.3,
+                    knee_stance_deg=40 if running else 15, seed=23)  # fmt: skip
+    g = _analyse(generate(spec))
+    sig = g.locomotion_signals
+    expect = 1 if running else -1
+    assert np.sign(sig["pelvis_phase"]["vote"]) == expect
+    assert np.sign(sig["midstance_knee_deg"]["vote"]) == expect
+    assert np.sign(sig["duty_factor"]["vote"]) == expect
+    assert g.locomotion == ("running" if running else "walking") and g.locomotion_confidence > 0.5
+
+
+def test_running_at_a_walking_cadence_is_running() -> None:
+    """A slow jog (120 steps/min): the cadence prior says walking, the mechanics say running."""
+    spec = GaitSpec(cadence_spm=120, speed_legs_s=1.6, seed=24)
+    g = _analyse(generate(spec))
+    assert g.locomotion_signals["cadence_prior"]["vote"] < 0
+    assert g.locomotion == "running"
+
+
+def test_impossible_contacts_are_rejected() -> None:
+    """The left foot's landmarks freeze for two strides (the model stuck on it): no contact may
+    last longer than a stride, and the other foot's contacts are unaffected."""
+    spec = GaitSpec(fps=60, seed=25, dropout=0.0)
+    s = generate(spec)
+    stride = int(120 / spec.cadence_spm * spec.fps)
+    a = 2 * stride
+    for lm in (L.LEFT_ANKLE, L.LEFT_HEEL, L.LEFT_FOOT_INDEX, L.LEFT_KNEE):
+        s.xy[a : a + 2 * stride, lm] = s.xy[a, lm]
+    g = _analyse(s)
+    step_s = 60 / spec.cadence_spm
+    for c in g.contacts:
+        assert c.to_s - c.ic_s <= 2.2 * step_s
+    own = [c for c in g.contacts if c.foot == "right"]
+    assert len(own) >= 4
+    starts = np.array([c.ic_s for c in own])
+    assert np.all(np.diff(starts) > 0.6 * 2 * step_s), "one contact per stride and foot"
+
+
+def test_a_set_position_then_running_makes_two_segments() -> None:
+    run = generate(GaitSpec(facing=1, travel=1, duration_s=4.0, seed=26))
+    series = _concat(_standing(run, 3.0), run)
+    _, rep = evaluate(series, meta_for(GaitSpec(duration_s=7.0)), PROFILE)
+    segs = rep["movement"]["segments"]
+    kinds = [s["movement"] for s in segs]
+    assert kinds[0] == "stationary" and kinds[-1] == "forward_running", segs
+    assert 2.0 <= segs[1]["start_s"] <= 4.0
+    assert rep["movement"]["type"] == "forward_running"
+
+
+def test_a_turnaround_is_its_own_segment() -> None:
+    """Walking right, standing a moment, then walking back left (facing the other way)."""
+    there = generate(GaitSpec(facing=1, travel=1, running=False, cadence_spm=104, speed_legs_s=1.2,
+                              knee_stance_deg=12, duration_s=5.0, seed=27))  # fmt: skip
+    back = generate(GaitSpec(facing=-1, travel=-1, running=False, cadence_spm=104, speed_legs_s=1.2,
+                             knee_stance_deg=12, duration_s=5.0, seed=28))  # fmt: skip
+    shift = np.nanmedian(there.xy[-1, [L.LEFT_HIP, L.RIGHT_HIP], 0]) - np.nanmedian(back.xy[0, [L.LEFT_HIP, L.RIGHT_HIP], 0])
+    back.xy[..., 0] += shift  # starts where the walk there ended
+    pause = _standing(back, 1.5, seed=29)
+    g = _analyse(_concat(there, pause, back))
+    kinds = [s["movement"] for s in g.segments]
+    assert kinds[0] == "forward_walking" and kinds[-1] == "forward_walking", g.segments
+    assert "turning" in kinds
+    first, last = g.segments[0], g.segments[-1]
+    assert (first["travel"], last["travel"]) == (1, -1)
+    assert g.movement == "forward_walking"
+
+
+def test_slow_pathological_walking_is_walking() -> None:
+    """50 steps/min, far below the old 72 steps/min floor: still walking, with its steps."""
+    spec = GaitSpec(running=False, cadence_spm=50, speed_legs_s=0.6, knee_stance_deg=10, duration_s=14.0,
+                    facing=-1, travel=-1, seed=30)  # fmt: skip
+    g = _analyse(generate(spec))
+    assert g.movement == "forward_walking"
+    assert g.cadence_spm == pytest.approx(50, abs=2)
+    assert len(g.contacts) >= 8
+
+
+def test_cadence_sources_disagreeing_are_reported() -> None:
+    g = gait.Gait(1, 1.0, 1, "image", 1.0, 1.0, 0.3, "side", "right")
+    t = np.arange(0, 10, 1 / 30)
+    crossings = np.array([0, 10, 20, 30, 40, 50, 60, 70])  # every 1/3 s: 180 steps/min
+    gait._cadence(g, crossings, t, step_s=0.4)  # the leg frequency says 150
+    assert g.cadence_source == "steps" and g.cadence_spm == pytest.approx(180, abs=1)
+    assert g.cadence_check["agree"] is False and "150" in g.cadence_check["note"]
+
+
+def _pose(x: float, y: float, size: float = 0.3) -> DetectedPose:
+    xy = np.zeros((33, 2), np.float32)
+    xy[:, 0] = x
+    xy[:, 1] = y
+    xy[[L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 1] = y - size / 2
+    xy[[L.LEFT_ANKLE, L.RIGHT_ANKLE], 1] = y + size / 2
+    return DetectedPose(xy=xy, visibility=np.ones(33, np.float32), world=np.zeros((33, 3), np.float32))
+
+
+def test_track_pieces_of_one_person_are_joined_and_a_bystander_is_not() -> None:
+    """The athlete is lost for 10 frames and found a little further on (a new track); a
+    bystander elsewhere in the frame overlaps the athlete in time and stays apart."""
+    t = np.arange(60) / 30.0
+    frames: list[list[DetectedPose]] = []
+    for i in range(60):
+        found = [] if 20 <= i < 30 else [_pose(0.2 + 0.01 * i, 0.6)]
+        found.append(_pose(1.5, 0.3, size=0.28))  # the bystander, standing
+        frames.append(found)
+    tracks = [tr for tr in link(frames, aspect=16 / 9, max_gap=5) if len(tr.poses) >= 3]
+    assert len(tracks) == 3
+    athlete = next(tr for tr in tracks if min(tr.poses) == 30)
+    joined = stitch(athlete, tracks, t, aspect=16 / 9)
+    assert len(joined) == 1 and min(athlete.poses) == 0 and len(athlete.poses) == 50
+    bystander = next(tr for tr in tracks if tr.id not in joined and tr is not athlete)
+    assert min(bystander.poses) == 0 and max(bystander.poses) == 59
