@@ -46,7 +46,7 @@ def quiet_native_stderr(enabled: bool) -> Iterator[None]:
 class Bars:
     """tqdm progress bars per stage, only when stderr is a terminal."""
 
-    LABELS = {"pose": "pose   ", "people": "people ", "video": "video  "}
+    LABELS = {"pose": "pose   ", "relook": "relook ", "people": "people ", "video": "video  "}
 
     def __init__(self, name: str) -> None:
         self.name = name

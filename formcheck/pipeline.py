@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from formcheck import memory, tracking
+from formcheck import memory, relook, tracking
 from formcheck._threads import Consumer, prefetch
 from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.cues import load_profile
@@ -166,6 +166,9 @@ def estimate_poses(
 
     series, stats, chosen, skipped = tracking.track_clip(clip, info, model, analysis_fps, pose_progress)
     memory.release()  # the models' frame buffers: before pass 2 allocates the encoder's
+    looked = relook.second_look(clip, info, model, series, skipped, tracking.MODEL_MAX_SIDE, progress)
+    if looked["frames_found"]:
+        chosen["second_look"] = looked
     interpolate_skipped(series, skipped)
     stats.frames_analysed = int((~skipped).sum())
     return series, stats, chosen

@@ -58,6 +58,7 @@ RESULT_FILES = {
 STAGE_LABELS = {
     "starting": "Loading the pose model",
     "pose": "Finding the athlete's pose in every frame",
+    "relook": "Looking again where the athlete was lost",
     "people": "Picking out the athlete among the people in view",
     "video": "Drawing the annotated video",
 }
