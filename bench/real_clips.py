@@ -9,8 +9,8 @@ re-runs only the engine on the landmarks a previous run saved (`formcheck rescor
 instead of minutes, for iterating on gait code). It prints one row per clip: the expected
 movement types, what the engine said and its confidence, cadence, steps, median contact time,
 duty factor (and, for slowed playback, the contact time at an assumed 170 steps/min), camera,
-view, travel, the seconds the run took, and whether the type is right;
-then the count right, overall and for the static side-view clips.
+view, travel, the seconds the run took, and whether the type and the camera label are right;
+then the counts right: overall, for the static side-view clips, and for the others.
 
 The clips are for local evaluation only (their licences are unknown): nothing here copies them,
 and no test depends on them. When the folder is absent the script says so and exits 0.
@@ -77,7 +77,7 @@ def _row(name: str, label: dict, rep: dict | None, rc: int, secs: float, err: st
         "contact_ms": None if not contacts else 1000 * _median(contacts),
         "duty": g.get("duty_factor"),
         "rt_contact_ms": None if not g.get("real_time_estimate") else 1000 * (g["real_time_estimate"].get("contact_time_s") or float("nan")),
-        "camera": cam.get("motion", "-"),
+        "camera": cam.get("label", "-"),
         "view": rep["camera_view"]["view"],
         "facing": mv.get("facing"),
         "travel": ("treadmill " if mv.get("treadmill") else "") + str(mv.get("travel")),
@@ -86,6 +86,16 @@ def _row(name: str, label: dict, rep: dict | None, rc: int, secs: float, err: st
         "ok": mv["type"] in want,
         "err": err,
     }
+
+
+def _want_camera(text: str) -> str:
+    """The camera label a clip's free-text `camera` field asks for."""
+    text = text.lower()
+    if "pan" in text:
+        return "panning"
+    if "follow" in text or "moving" in text:
+        return "following"
+    return "static" if "static" in text else "unknown"
 
 
 def main() -> int:
@@ -119,8 +129,9 @@ def main() -> int:
         rows[-1]["static_side"] = static_side
         rows[-1]["want_camera"] = label.get("camera", "")
         rows[-1]["want_view"] = label.get("view", "")
+        rows[-1]["camera_ok"] = rows[-1].get("camera") == _want_camera(label.get("camera", ""))
     cols = [("clip", 28), ("want", 30), ("got", 18), ("conf", 5), ("cadence", 7), ("steps", 5),
-            ("contact_ms", 10), ("rt_contact_ms", 13), ("duty", 5), ("camera", 9), ("view", 8), ("facing", 6), ("travel", 15),
+            ("contact_ms", 10), ("rt_contact_ms", 13), ("duty", 5), ("camera", 9), ("cam_ok", 6), ("view", 8), ("facing", 6), ("travel", 15),
             ("secs", 5), ("ok", 3)]  # fmt: skip
     print(" ".join(f"{c:{w}s}" for c, w in cols))
     for r in rows:
@@ -133,6 +144,8 @@ def main() -> int:
                 s = _fmt(v, 1 if c == "secs" else 0)
             elif c == "ok":
                 s = "yes" if v else "NO"
+            elif c == "cam_ok":
+                s = "yes" if r.get("camera_ok") else "NO"
             else:
                 s = "-" if v is None else str(v)
             cells.append(f"{s[:w]:{w}s}")
@@ -146,6 +159,9 @@ def main() -> int:
     crashed = sum(r["got"].startswith("EXIT") for r in rows)
     print(f"\nmovement type right: {n_ok}/{len(rows)}; static side-view clips: "
           f"{sum(r['ok'] for r in side)}/{len(side)}; non-zero exits: {crashed}")  # fmt: skip
+    other = [r for r in rows if not r["static_side"]]
+    print(f"moving-camera or front/rear clips: type right {sum(r['ok'] for r in other)}/{len(other)}; "
+          f"camera label right: {sum(r['camera_ok'] for r in rows)}/{len(rows)}")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 0

@@ -593,7 +593,7 @@ def run_batch(folder: str | os.PathLike, options: BatchOptions = BatchOptions(),
 
 
 BASE_COLUMNS = ["path", "athlete", "session_date", "date_source", "status", "error", "movement",
-                "overall_score", "grade", "cadence_spm", "duration_s", "pose_coverage"]  # fmt: skip
+                "overall_score", "grade", "cadence_spm", "duration_s", "pose_coverage", "camera", "view", "segments"]  # fmt: skip
 
 
 def athlete_of(rel: str, pattern: re.Pattern | None = None) -> str:
@@ -624,6 +624,8 @@ def _row(out_root: Path, result: ClipResult, pattern: re.Pattern | None) -> dict
         movement=get("movement", "type"), overall_score=get("overall", "score"), grade=get("overall", "grade"),
         cadence_spm=get("gait", "cadence_spm"), duration_s=get("input", "duration_s"),
         pose_coverage=get("detection", "coverage"), report=(p.parent / p.stem / "report.html").as_posix(),
+        camera=get("camera", "label"), view=get("camera_view", "view"),
+        segments="; ".join(f"{sg['movement']} {sg['start_s']:.1f}-{sg['end_s']:.1f} s" for sg in (get("movement", "segments") or [])),
         _cues={c["id"]: (c.get("title", c["id"]), c.get("band", c.get("status")), c.get("score")) for c in rep.get("cues", [])},
     )  # fmt: skip
     return row

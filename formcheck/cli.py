@@ -79,7 +79,7 @@ def rescore(results: Path, profile: Path | None, verbose: bool) -> None:
 def _summary(out_dir: Path, rep: dict) -> None:
     o = rep["overall"]
     g = rep["gait"]
-    score = f"{o['score']:.0f}/100 ({o['grade']})" if o["score"] is not None else "not scored"
+    score = f"{o['score']:.0f}/100 ({o['grade']})" if o["score"] is not None else f"not graded — {o['summary'].removeprefix('Not graded: ')}"
     cad = f", {g['cadence_spm']:.0f} steps/min" if g["cadence_spm"] else ""
     click.echo(f"{rep['movement']['type'].replace('_', ' ')}{cad}; form {score}")
     for cue in rep["cues"]:

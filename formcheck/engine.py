@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck import __version__
+from formcheck import __version__, camera
 from formcheck.clean import clean
 from formcheck.cues import ComponentSpec, CueSpec, Profile, load_profile, worst
 from formcheck.gait import Gait, analyse
@@ -21,7 +21,7 @@ from formcheck.metrics import frame_metrics
 from formcheck.series import PoseSeries, VideoInfo
 from formcheck.video import DecodeStats
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 KEY_LANDMARKS = [L.LEFT_SHOULDER, L.RIGHT_SHOULDER, L.LEFT_HIP, L.RIGHT_HIP, L.LEFT_KNEE,
                  L.RIGHT_KNEE, L.LEFT_ANKLE, L.RIGHT_ANKLE]  # fmt: skip
 GRADES = ((85, "A"), (70, "B"), (55, "C"), (40, "D"), (0, "E"))
@@ -355,13 +355,31 @@ def _feedback(spec: CueSpec, scored: list, band: str) -> str:
     return f"{word} — {spec.title.lower()}: " + "; ".join(parts) + "."
 
 
+#: The cues an overall grade cannot do without (the exercise's headline cues), and how many cues
+#: in all must have been assessed for a grade.
+HEADLINE_CUES = ("upright_posture", "forward_lean", "core_stability", "arm_swing")
+MIN_GRADED_CUES = 5
+
+
 def _overall(cues: list[dict]) -> dict:
     scored = [c for c in cues if c["score"] is not None and c["weight"] > 0]
     assessed = [c["id"] for c in cues if c["band"] != "not_assessed"]
     missing = [c["id"] for c in cues if c["band"] == "not_assessed"]
     if not scored:
         return {"score": None, "grade": None, "summary": "Not enough of the movement was visible to score the form.",
-                "focus": [], "assessed": assessed, "not_assessed": missing}  # fmt: skip
+                "focus": [], "assessed": assessed, "not_assessed": missing, "graded": False}  # fmt: skip
+    # A grade stands for the form: only when the headline cues and enough of the rest were seen.
+    lacking = [c for c in cues if c["id"] in HEADLINE_CUES and c["band"] == "not_assessed"]
+    if lacking or len(assessed) < MIN_GRADED_CUES:
+        reasons = sorted({c["reason"] for c in cues if c["band"] == "not_assessed" and c.get("reason")},
+                         key=lambda r: -sum(c.get("reason") == r for c in cues))  # fmt: skip
+        what = ", ".join(c["title"].lower() for c in lacking) if lacking else f"only {len(assessed)} of {len(cues)} cues"
+        summary = f"Not graded: {what} could not be assessed"
+        if reasons:
+            summary += f" ({reasons[0]})"
+        return {"score": None, "grade": None, "summary": summary + ".", "focus": [], "assessed": assessed,
+                "not_assessed": missing, "graded": False,
+                "not_graded_because": [c["id"] for c in lacking] or ["too_few_cues"]}  # fmt: skip
     w = np.array([c["weight"] * (0.5 if c["advisory"] else 1.0) * max(c["confidence"], 0.3) for c in scored])
     score = float((w * np.array([c["score"] for c in scored])).sum() / w.sum())
     grade = next(g for lim, g in GRADES if score >= lim)
@@ -379,10 +397,11 @@ def _overall(cues: list[dict]) -> dict:
         "focus": [c["id"] for c in todo[:3]],
         "assessed": assessed,
         "not_assessed": missing,
+        "graded": True,
     }
 
 
-def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, subject: dict) -> list[str]:
+def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, subject: dict, cam: camera.CameraSummary) -> list[str]:
     w = []
     damaged = decode.get("damaged_packets", 0)
     if coverage < 0.9:
@@ -393,6 +412,11 @@ def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, su
         w.append(f"Mean landmark visibility is {vis:.2f}; film closer, in better light, with fitted clothing.")
     if g.view != "side":
         w.append(f"The camera sees the athlete from the {g.view}; film side-on for the posture and stride cues.")
+    if cam.label in ("panning", "following"):
+        w.append(f"The camera was {cam.label} (the background moved): travel was measured against the background, not the picture.")
+    if len(cam.shots) > 1:
+        cuts = ", ".join(f"{shot['start_s']:.1f}" for shot in cam.shots[1:])
+        w.append(f"The clip has {len(cam.shots)} shots (cuts at {cuts} s).")
     if g.travel_source == "body":
         w.append(f"A treadmill (the hips stay in place while the legs cycle): the direction of travel was taken from the "
                  f"planted feet, which the belt carries {_dir(-g.travel)}.")
@@ -438,7 +462,25 @@ def _real_time_estimate(g: Gait) -> dict | None:
     }
 
 
-def _dir(sign: int) -> str:
+def _ground_series(series: PoseSeries) -> tuple[PoseSeries, camera.CameraSummary]:
+    """The series relative to the ground when the camera moved (panned, followed), with what the
+    camera did; the series itself when it stood still or its motion was not measured."""
+    hip = (series.xy[:, L.LEFT_HIP, 0] + series.xy[:, L.RIGHT_HIP, 0]) / 2
+    if series.motion is None or len(series.motion) != len(series):
+        return series, camera.summarise(None, series.t_s, hip, hip)
+    traj = camera.trajectory(series.motion, series.t_s)
+    steady = series.copy()
+    steady.xy = camera.stabilise(series.xy, traj, series.aspect)
+    ground_hip = (steady.xy[:, L.LEFT_HIP, 0] + steady.xy[:, L.RIGHT_HIP, 0]) / 2
+    cam = camera.summarise(series.motion, series.t_s, hip, ground_hip)
+    return (series if cam.label in ("static", "unknown") else steady), cam
+
+
+def _dir(sign: int, axis: str = "image_x") -> str:
+    """A direction in words: across the picture (right / left) or along the camera's line of
+    sight (toward_camera / away_from_camera, for front and rear views)."""
+    if axis == "depth":
+        return {1: "toward_camera", -1: "away_from_camera", 0: "none"}[int(sign)]
     return {1: "right", -1: "left", 0: "none"}[int(sign)]
 
 
@@ -455,7 +497,8 @@ def evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries,
 
 def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries, dict]:
     series, cstats = clean(raw)
-    g = analyse(series)
+    ground, cam = _ground_series(series)
+    g = analyse(ground)
     m = frame_metrics(series, g.facing or 1)
     strides = _stride_table(m, g, series) if g.contacts else []
     det = raw.detected
@@ -485,22 +528,24 @@ def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries
         },
         "cleaning": dataclasses.asdict(cstats),
         "camera_view": {"view": g.view, "near_side": g.near_side},
+        "camera": cam.to_dict(),
         "movement": {
             "type": g.movement,
             "confidence": g.movement_confidence,
             "locomotion": g.locomotion,
             "locomotion_confidence": g.locomotion_confidence,
-            "facing": _dir(g.facing),
+            "axis": g.axis,
+            "facing": _dir(g.facing, g.axis),
             "facing_confidence": g.facing_confidence,
-            "travel": _dir(g.travel),
+            "travel": _dir(g.travel, g.axis),
             "travel_source": g.travel_source,
             "travel_confidence": g.travel_confidence,
             "treadmill": g.treadmill,
             "belt": _dir(-g.travel) if g.treadmill else None,
             "locomotion_signals": g.locomotion_signals,
             "speed_leg_lengths_per_s": g.speed_legs_s,
-            "segments": [{**s, "facing": _dir(s["facing"]), "travel": _dir(s["travel"])} for s in g.segments],
-            "directions_over_time": [{**w, "facing": _dir(w["facing"]), "travel": _dir(w["travel"])} for w in g.windows],
+            "segments": [{**s, "facing": _dir(s["facing"], g.axis), "travel": _dir(s["travel"], g.axis)} for s in g.segments],
+            "directions_over_time": [{**w, "facing": _dir(w["facing"], g.axis), "travel": _dir(w["travel"], g.axis)} for w in g.windows],
         },
         "gait": {
             "cadence_spm": _r(g.cadence_spm, 1),
@@ -527,7 +572,7 @@ def _evaluate(raw: PoseSeries, meta: dict, profile: Profile) -> tuple[PoseSeries
         },
         "cues": cues,
         "overall": _overall(cues),
-        "warnings": _warnings(g, coverage, info["fps"], vis, meta.get("decode", {}), subject),
+        "warnings": _warnings(g, coverage, info["fps"], vis, meta.get("decode", {}), subject, cam),
     }
     rep["_frame_metrics"] = m  # for the CSV writer and the overlay; never serialised
     return series, rep

@@ -62,6 +62,8 @@ class GaitOptions:
     real_time_floor_spm: float = 80.0  # below: no human gait in real time; slowed playback?
     stance_speed_fraction: float = 0.3  # stance: foot slower than this x its swing speed
     stance_height_legs: float = 0.2  # ... and within this of its own lowest level nearby
+    depth_view_min_width: float = 0.5  # shoulder width / trunk above this: maybe front or rear
+    depth_speed_per_s: float = 0.04  # body size changing faster than this (log units / s): travel
 
 
 @dataclass
@@ -81,7 +83,7 @@ class Gait:
 
     facing: int  # +1 image right, -1 image left, 0 unknown
     facing_confidence: float
-    travel: int  # +1, -1, 0 (none)
+    travel: int  # +1, -1, 0 (none); on the depth axis +1 = toward the camera
     travel_source: str  # "image" | "body" (treadmill: from the stance foot) | "none"
     travel_confidence: float
     speed_legs_s: float  # hip speed in the image, leg lengths per second (signed)
@@ -89,6 +91,7 @@ class Gait:
     view: str  # side | oblique | front | back | unknown
     near_side: str | None  # "left"/"right": the side facing the camera in side/oblique views
     treadmill: bool = False
+    axis: str = "image_x"  # "image_x" (across the picture) | "depth" (toward / away from the camera)
     contacts: list[Contact] = field(default_factory=list)
     cadence_spm: float | None = None
     cadence_iqr_spm: float | None = None
@@ -221,6 +224,37 @@ def spread_signal(p: np.ndarray, leg: float) -> np.ndarray:
     return np.where(cnt > 0, mean / leg, np.nan)
 
 
+def depth_spread_signal(p: np.ndarray, leg: float) -> np.ndarray:
+    """(T,) left minus right foot image y in leg lengths: filmed from the front or behind, the
+    feet take turns being the nearer (lower in the picture) one, once per step."""
+    d = [p[:, L[f"LEFT_{k}"], 1] - p[:, L[f"RIGHT_{k}"], 1] for k in ("ANKLE", "HEEL", "FOOT_INDEX")]
+    d = np.stack(d, 1)
+    cnt = np.isfinite(d).sum(1)
+    mean = np.nansum(np.nan_to_num(d), 1) / np.maximum(cnt, 1)
+    return np.where(cnt > 0, mean / leg, np.nan)
+
+
+def body_scale(p: np.ndarray) -> np.ndarray:
+    """(T,) log of the body's size in the picture (shoulders to ankles, frame heights): grows as
+    the athlete comes closer, shrinks as they go away."""
+    top = midpoint(p, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)[:, 1]
+    ankles = np.nanmax(p[:, [L.LEFT_ANKLE, L.RIGHT_ANKLE], 1], axis=1)
+    h = ankles - top
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(h > 0, np.log(np.where(h > 0, h, 1.0)), np.nan)
+
+
+def depth_facing_series(p: np.ndarray, vis: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """(T,) in [-1, 1]: + faces the camera, - faces away. The athlete's left shoulder is on the
+    image right when they face the camera; and their nose is nearer the camera than their ears."""
+    lx = p[:, L.LEFT_SHOULDER, 0] - p[:, L.RIGHT_SHOULDER, 0]
+    lh = p[:, L.LEFT_HIP, 0] - p[:, L.RIGHT_HIP, 0]
+    nose_z = world[:, L.NOSE, 2] - 0.5 * (world[:, L.LEFT_EAR, 2] + world[:, L.RIGHT_EAR, 2])
+    votes = np.stack([np.sign(lx), np.sign(lh), -np.sign(nose_z)], 1)
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(votes, axis=1)
+
+
 # --- the step period -------------------------------------------------------------------------
 
 
@@ -281,10 +315,11 @@ def travel_threshold(step_s: float | None, opts: GaitOptions) -> float:
     return min(opts.stationary_speed_legs_s, 0.15 / step_s)
 
 
-def _windows(p: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray, leg: float,
+def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray, leg: float,
              win_s: float, treadmill: bool, dead: float, opts: GaitOptions) -> list[dict]:  # fmt: skip
-    """Overlapping windows (hop = half a window): presence, hip speed, facing, stepping."""
-    hip_x = midpoint(p, L.LEFT_HIP, L.RIGHT_HIP)[:, 0]
+    """Overlapping windows (hop = half a window): presence, speed along the axis (`pos` / `leg`
+    per second), facing, stepping."""
+    hip_x = pos
     out = []
     hop = win_s / 2
     start = float(t[0])
@@ -517,7 +552,8 @@ def classify_locomotion(g: Gait, pelvis_r: float | None, knee_deg: float | None,
     """
     sig: dict = {}
     if pelvis_r is not None:
-        _vote(sig, "pelvis_phase", pelvis_r, pelvis_r / 0.3, 1.0,
+        # From the front or behind the pelvis's image height mixes in perspective: half a vote.
+        _vote(sig, "pelvis_phase", pelvis_r, pelvis_r / 0.3, 0.5 if g.axis == "depth" else 1.0,
               "pelvis height vs leg spread: + lowest at mid-stance (running), − highest (walking)")
     if knee_deg is not None and g.view in ("side", "oblique"):
         _vote(sig, "midstance_knee_deg", knee_deg, (knee_deg - opts.knee_midstance_split_deg) / 10.0, 1.0,
@@ -622,16 +658,34 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
         return g
     spread = spread_signal(p, leg)
     step_s, periodicity = step_period(spread, t, opts)
+    pos, pos_unit = hip[:, 0], leg  # travel across the picture, in leg lengths
+    # Filmed from the front or behind: shoulders wide, and the feet take turns being the nearer
+    # one more regularly than they pass each other sideways. Travel is then along the depth
+    # axis, from the body's size; facing from the left-right order and the face.
+    sw = _nanmedian(frame_metrics(series, 1)["shoulder_width_ratio"][present])
+    axis = "image_x"
+    if np.isfinite(sw) and sw >= opts.depth_view_min_width:
+        d_spread = depth_spread_signal(p, leg)
+        d_step, d_per = step_period(d_spread, t, opts)
+        # Seen from behind, the sideways spread repeats once a stride (one leg is seen better):
+        # its period near twice the depth spread's says the depth one counts steps.
+        stride_like = step_s is not None and d_step is not None and abs(step_s / d_step - 2.0) < 0.3
+        if d_step is not None and (step_s is None or d_per >= 0.75 * periodicity or stride_like):
+            axis, spread, step_s, periodicity = "depth", d_spread, d_step, d_per
+            pos, pos_unit = body_scale(p), 1.0
+            face = depth_facing_series(p, vis, series.world)
     win_s = max(opts.window_s, 2.2 * step_s) if step_s else opts.window_s
     # Treadmill: the hips hold their place in the frame while the legs cycle.
     ok = present
     span_legs = (np.nanpercentile(hip[ok, 0], 95) - np.nanpercentile(hip[ok, 0], 5)) / leg
     treadmill = False
-    if step_s is not None and span_legs < 1.0 and np.isfinite(spread).sum() > 3 * step_s * fps:
+    if axis == "image_x" and step_s is not None and span_legs < 1.0 and np.isfinite(spread).sum() > 3 * step_s * fps:
         sp = np.abs(spread[np.isfinite(spread)])
         treadmill = bool(np.percentile(sp, 90) - np.percentile(sp, 10) >= opts.min_cycle_range)
     dead = travel_threshold(step_s, opts)
-    windows = _windows(p, t, face, spread, leg, win_s, treadmill, dead, opts)
+    if axis == "depth":  # size change per second; slowed playback: per step
+        dead = min(opts.depth_speed_per_s, 0.02 / step_s) if step_s else opts.depth_speed_per_s
+    windows = _windows(pos, t, face, spread, pos_unit, win_s, treadmill, dead, opts)
     kinds = _frame_kinds(t, windows)
     active = (kinds == "locomotion") & present
     if step_s is None:
@@ -649,7 +703,8 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
             major = 1.0 if (speeds > 0).sum() >= (speeds < 0).sum() else -1.0
             speed = float(np.median(speeds[np.sign(speeds) == major])) if (np.sign(speeds) == major).any() else 0.0
         else:
-            speed = float(np.polyfit(t[present], hip[present, 0], 1)[0]) / leg
+            okp = present & np.isfinite(pos)
+            speed = float(np.polyfit(t[okp], pos[okp], 1)[0]) / pos_unit if okp.sum() >= 5 else 0.0
     travel = _sign(speed, dead)
     source = "image" if travel and not treadmill else "none"
     travel_conf = min(1.0, abs(speed) / (2 * dead)) if travel else 0.0
@@ -665,6 +720,8 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
             kinds = _frame_kinds(t, windows)
     width = frame_metrics(series, facing or 1)["shoulder_width_ratio"]
     view, near = camera_view(width[use], vis[use], p[use], opts)
+    if axis == "depth":
+        view, near = ("front" if facing > 0 else "back" if facing < 0 else view), None
     g = Gait(
         facing=facing,
         facing_confidence=round(min(1.0, abs(facing_med)) if np.isfinite(facing_med) else 0.0, 3),
@@ -677,6 +734,7 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
         near_side=near,
         treadmill=treadmill and source == "body",
         step_period_s=None if step_s is None else round(step_s, 4),
+        axis=axis,
     )
     g.windows = [{k: v for k, v in w.items() if k != "kind"} for w in windows]
     if step_s is None or not active.any() or not travel:
@@ -701,7 +759,7 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     _cadence(g, crossings, t, step_s)
     g.slow_motion_suspected = bool(g.cadence_spm is not None and g.cadence_spm < opts.real_time_floor_spm)
     pelvis_r = _pelvis_phase(p, spread, t, leg, step_s, active)
-    knee = _midstance_knee(p, crossings)
+    knee = _midstance_knee(p, crossings) if axis == "image_x" else None  # a front view hides the bend
     classify_locomotion(g, pelvis_r, knee, opts)
     backward = facing != 0 and facing == -travel
     if facing == 0 or g.locomotion not in ("running", "walking"):

@@ -454,10 +454,13 @@ class Overlay:
         sz, rep = self.sz, self.rep
         pad, gap = round(sz.text * 0.5), round(sz.text * 0.35)
         arrow = {"right": "→", "left": "←"}
+        depth = {"toward_camera": "closer", "away_from_camera": "away"}
         title = "Athlete not in view" if movement == "not_in_view" else movement.replace("_", " ").capitalize()
         head = [(title, sz.text, True)]
         if travel in arrow and facing in arrow:
             head.append((f"moving {arrow[travel]}   facing {arrow[facing]}", sz.small, False))
+        elif travel in depth and facing in depth:  # filmed from the front or behind
+            head.append((f"moving {depth[travel]}   facing {depth[facing]}", sz.small, False))
         cadence = rep.get("gait", {}).get("cadence_spm")
         if cadence:
             head.append((f"{cadence:.0f} steps/min", sz.small, False))
@@ -501,11 +504,15 @@ class Overlay:
 
     def _score_box(self) -> Image.Image | None:
         o = self.rep.get("overall", {})
-        if o.get("score") is None:
+        if o.get("score") is None and o.get("graded") is not False:
             return None
         sz = self.sz
-        num = text_image(f"{o['score']:.0f}", round(sz.text * 1.5), bold=True)
-        grade = text_image(f"grade {o['grade']}", sz.small)
+        if o.get("score") is None:  # seen, but not enough of the form to grade it
+            num = text_image("–", round(sz.text * 1.5), bold=True)
+            grade = text_image("not graded", sz.small)
+        else:
+            num = text_image(f"{o['score']:.0f}", round(sz.text * 1.5), bold=True)
+            grade = text_image(f"grade {o['grade']}", sz.small)
         pad = round(sz.text * 0.25)
         w = max(num.width, grade.width) + 2 * pad
         h = num.height + grade.height + pad

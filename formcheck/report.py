@@ -612,7 +612,8 @@ def html_template() -> Template:
     """The compiled report page (compiling takes a fifth of a second: done once per process,
     by the pipeline while the model runs)."""
     env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
-    env.filters["dir"] = lambda d: {"right": "→ right", "left": "← left"}.get(d, d)
+    env.filters["dir"] = lambda d: {"right": "→ right", "left": "← left", "toward_camera": "toward the camera",
+                                    "away_from_camera": "away from the camera"}.get(d, d)  # fmt: skip
     env.filters["words"] = lambda s: str(s).replace("_", " ")
     env.filters["num"] = _num
     env.filters["unit"] = _unit

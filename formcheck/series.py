@@ -56,6 +56,8 @@ class PoseSeries:
         world: ndarray of shape (T, 33, 3), float32, metres, hip-centred; NaN = missing.
         t_s: ndarray of shape (T,), float64, presentation time of each frame in seconds.
         width, height: the displayed frame's size in pixels (to convert to pixels / aspect).
+        motion: ndarray of shape (T, k) float32 or None: the camera's motion per frame, measured
+            on the background (`formcheck.camera`); None where it was not measured (live, synthetic).
     """
 
     xy: np.ndarray
@@ -64,6 +66,7 @@ class PoseSeries:
     t_s: np.ndarray
     width: int
     height: int
+    motion: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         t = len(self.t_s)
@@ -106,7 +109,8 @@ class PoseSeries:
     def truncated(self, n: int) -> PoseSeries:
         """The first `n` frames (used when a container announced more frames than it held)."""
         return PoseSeries(
-            self.xy[:n], self.visibility[:n], self.world[:n], self.t_s[:n], self.width, self.height
+            self.xy[:n], self.visibility[:n], self.world[:n], self.t_s[:n], self.width, self.height,
+            None if self.motion is None else self.motion[:n],
         )
 
     def copy(self) -> PoseSeries:
@@ -118,6 +122,7 @@ class PoseSeries:
             self.t_s.copy(),
             self.width,
             self.height,
+            None if self.motion is None else self.motion.copy(),
         )
 
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
@@ -138,6 +143,7 @@ def save_npz(path: Path, raw: PoseSeries, clean: PoseSeries, meta: dict) -> None
         meta=np.array(json.dumps(meta)),
         **raw.arrays("raw_"),
         **clean.arrays(),
+        **({} if raw.motion is None else {"camera_motion": raw.motion}),
     )
 
 
@@ -146,7 +152,9 @@ def load_npz(path: Path) -> tuple[PoseSeries, PoseSeries, dict]:
     with np.load(path, allow_pickle=False) as z:
         width, height = (int(v) for v in z["size"])
         t_s = z["t_s"]
-        raw = PoseSeries(z["raw_xy"], z["raw_visibility"], z["raw_world"], t_s, width, height)
-        clean = PoseSeries(z["xy"], z["visibility"], z["world"], t_s.copy(), width, height)
+        motion = z["camera_motion"] if "camera_motion" in z.files else None
+        raw = PoseSeries(z["raw_xy"], z["raw_visibility"], z["raw_world"], t_s, width, height, motion)
+        clean = PoseSeries(z["xy"], z["visibility"], z["world"], t_s.copy(), width, height,
+                           None if motion is None else motion.copy())  # fmt: skip
         meta = json.loads(str(z["meta"]))
     return raw, clean, meta

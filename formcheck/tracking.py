@@ -32,6 +32,7 @@ import numpy as np
 
 from formcheck import memory, subject
 from formcheck._threads import prefetch
+from formcheck.camera import COLUMNS as MOTION_COLUMNS, CameraMotion
 from formcheck.errors import VideoError
 from formcheck.light import LightMeter
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
@@ -41,6 +42,7 @@ from formcheck.video import Cut, DecodeStats, fit_size, find_cut, read_frames
 #: progress(stage, done, total); total may be an estimate.
 Progress = Callable[[str, int, int], None]
 
+_UNKNOWN_MOTION = np.full(len(MOTION_COLUMNS), np.nan, np.float32)
 #: Seconds between the people counts.
 SCOUT_EVERY_S = 1.0
 #: Frames between asking the scout about a frame and acting on its count (time for it to count).
@@ -106,6 +108,8 @@ class _Scout(threading.Thread):
         super().__init__(name="formcheck-scout", daemon=True)
         self.model = model
         self.estimator: PoseEstimator | None = None  # loaded in the thread: models load side by side
+        self.camera = CameraMotion()  # the background's motion between the frames the model sees
+        self.motion: list[np.ndarray] = []
         self.inbox: queue.Queue = queue.Queue()
         self.error: BaseException | None = None
 
@@ -170,6 +174,8 @@ class _Segment(threading.Thread):
         self.error: BaseException | None = None
         self.cancelled = threading.Event()
         self.estimator: PoseEstimator | None = None  # loaded in the thread: models load side by side
+        self.camera = CameraMotion()  # the background's motion between the frames the model sees
+        self.motion: list[np.ndarray] = []
 
     def run(self) -> None:
         try:
@@ -200,6 +206,7 @@ class _Segment(threading.Thread):
             self.skipped.append(rgb is None)
             if rgb is None:
                 self.poses.append(None)
+                self.motion.append(_UNKNOWN_MOTION)
                 continue
             n = self.first + len(self.poses)
             self.light.add(rgb, "rgb")
@@ -225,6 +232,7 @@ class _Segment(threading.Thread):
             last_ms = ms
             found = self.estimator.estimate(rgb, ms)
             self.poses.append(_pack(subject.distinct(found) if len(found) > 1 else found))
+            self.motion.append(self.camera.update(rgb, [p.xy for p in found]))
             if t_s >= next_scout:
                 checks.append(self.scout.ask(n, rgb))
                 next_scout = t_s + SCOUT_EVERY_S
@@ -320,9 +328,11 @@ def track_clip(
     times = np.asarray([t for seg in segments for t in seg.times], np.float64)
     skipped = np.asarray([x for seg in segments for x in seg.skipped], bool)
     poses = [p for seg in segments for p in seg.poses]
+    motion = np.stack([row for seg in segments for row in seg.motion]) if len(times) else None
     for seg in segments:
         seg.poses = []
     series, chosen = _assemble(segments, poses, times, info)
+    series.motion = motion
     if progress:
         progress("pose", len(times), len(times))
     return series, stats, chosen, skipped

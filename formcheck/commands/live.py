@@ -146,6 +146,6 @@ def _summary(result: LiveResult) -> None:
     if result.report is not None:
         rep = result.report.report
         o = rep["overall"]
-        score = f"{o['score']:.0f}/100 ({o['grade']})" if o["score"] is not None else "not scored"
+        score = f"{o['score']:.0f}/100 ({o['grade']})" if o["score"] is not None else f"not graded — {o['summary'].removeprefix('Not graded: ')}"
         click.echo(f"report: {rep['movement']['type'].replace('_', ' ')}; form {score}")
         click.echo(f"results: {result.report.out_dir}/report.html")

@@ -1,0 +1,124 @@
+"""The camera's motion (`formcheck.camera`) on generated scenes: a textured background shifted
+frame by frame under a drawn figure, a cut, parallax; and, with the real model, the forward
+sample clip re-filmed by a virtual camera that follows the walker (a crop that keeps them
+centred: the walker hardly moves in the picture, the background streams past)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from conftest import run_cli, sample
+from formcheck import camera
+from formcheck.landmarks import Landmark as L
+from formcheck.series import load_npz
+from formcheck.video import VideoSink, read_frames
+
+W, H = 640, 360
+
+
+def _texture(seed: int, w: int, h: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = cv2.GaussianBlur(rng.integers(0, 255, (h, w, 3), dtype=np.uint8), (0, 0), 2.0)
+    return cv2.normalize(t, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def _scene(n: int, shift_top: float, shift_bottom: float | None = None, seed: int = 1) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Frames of a background moving right by `shift_top` px a frame above the middle and
+    `shift_bottom` below (parallax), with a drawn figure walking left through it, and the
+    figure's points (normalized) for the mask."""
+    shift_bottom = shift_top if shift_bottom is None else shift_bottom
+    big = _texture(seed, W + 600, H)
+    frames, people = [], []
+    for k in range(n):
+        top = big[: H // 2, int(300 - k * shift_top) : int(300 - k * shift_top) + W]
+        bottom = big[H // 2 :, int(300 - k * shift_bottom) : int(300 - k * shift_bottom) + W]
+        img = np.ascontiguousarray(np.vstack([top, bottom]))
+        cx = 400 - 3 * k  # the figure moves its own way
+        cv2.rectangle(img, (cx - 25, 80), (cx + 25, 300), (250, 250, 250), -1)
+        cv2.circle(img, (cx, 60), 20, (30, 30, 30), -1)
+        frames.append(img)
+        pts = np.array([[cx - 25, 40], [cx + 25, 300], [cx, 150]], np.float32) / [W, H]
+        people.append(np.repeat(pts, 11, axis=0))  # (33, 2)
+    return frames, people
+
+
+def _rows(frames: list[np.ndarray], people: list[np.ndarray]) -> np.ndarray:
+    cam = camera.CameraMotion()
+    return np.stack([cam.update(f, [p]) for f, p in zip(frames, people, strict=True)])
+
+
+def test_background_shift_is_measured_and_the_figure_ignored() -> None:
+    frames, people = _scene(30, 4.0)
+    rows = _rows(frames, people)
+    assert np.isnan(rows[0, camera.TX])  # no frame before the first
+    tx = rows[1:, camera.TX] * H  # pixels per frame
+    assert np.all(np.isfinite(tx))
+    assert np.allclose(tx, 4.0, atol=0.15), tx
+    assert np.allclose(rows[1:, camera.TY] * H, 0.0, atol=0.15)
+    assert np.allclose(rows[1:, camera.A], 1.0, atol=0.003)
+
+
+def test_a_cut_starts_a_new_shot() -> None:
+    a, pa = _scene(20, 2.0, seed=1)
+    b, pb = _scene(20, 2.0, seed=7)
+    rows = _rows(a + b, pa + pb)
+    assert rows[20, camera.CUT] == 1.0 and np.nansum(rows[:, camera.CUT]) == 1.0
+    t = np.arange(40) / 30.0
+    assert [s["start_s"] for s in camera.shots(rows, t)] == [0.0, round(20 / 30.0, 3)]
+
+
+def test_static_panning_and_following_cameras_are_told_apart() -> None:
+    t = np.arange(40) / 30.0
+    x = np.full(40, 0.5)
+    labels = {}
+    for name, top, bottom in (("static", 0.0, 0.0), ("pan", 5.0, 5.0), ("travel", 2.0, 7.0)):
+        frames, people = _scene(40, top, bottom)
+        labels[name] = camera.summarise(_rows(frames, people), t, x, x).label
+    assert labels == {"static": "static", "pan": "panning", "travel": "following"}
+
+
+def test_trajectory_maps_points_back_to_the_ground() -> None:
+    """A point fixed on the ground, filmed by a camera panning 0.01 frame heights a frame: its
+    image x drifts, its stabilised x does not."""
+    n = 50
+    motion = np.tile(camera.identity_row(), (n, 1))
+    motion[:, camera.TX] = 0.01
+    motion[0] = np.nan
+    motion[10:13] = np.nan  # unmeasured frames: the neighbours' motion is assumed
+    t = np.arange(n) / 30.0
+    aspect = 16 / 9
+    xy = np.zeros((n, 1, 2), np.float32)
+    xy[:, 0, 0] = (0.3 * aspect + 0.01 * np.arange(n)) / aspect  # the ground point in the image
+    xy[:, 0, 1] = 0.8
+    ground = camera.stabilise(xy, camera.trajectory(motion, t), aspect)
+    assert np.ptp(ground[:, 0, 0]) < 1e-4 and np.allclose(ground[:, 0, 1], 0.8)
+
+
+def _follow_walker(src: Path, landmarks: Path, dest: Path, width: int = 480) -> None:
+    raw, clean, _ = load_npz(landmarks)
+    hip = (clean.xy[:, L.LEFT_HIP, 0] + clean.xy[:, L.RIGHT_HIP, 0]) / 2 * clean.width
+    ok = np.isfinite(hip)
+    hip = np.interp(np.arange(len(hip)), np.flatnonzero(ok), hip[ok])
+    hip = np.convolve(np.pad(hip, 7, mode="edge"), np.ones(15) / 15, mode="valid")  # a smooth camera
+    with VideoSink(dest, width, clean.height, 30.0) as sink:
+        for k, (t, img) in enumerate(read_frames(src, "bgr24")):
+            x0 = int(np.clip(hip[min(k, len(hip) - 1)] - width / 2, 0, clean.width - width))
+            sink.write(np.ascontiguousarray(img[:, x0 : x0 + width]), t)
+
+
+def test_a_camera_following_the_walker_still_sees_them_travel(tmp_path: Path, analysed: dict[str, Path]) -> None:
+    clip = tmp_path / "followed.mp4"
+    _follow_walker(sample("forward"), analysed["forward"] / "landmarks.npz", clip)
+    proc = run_cli("analyze", str(clip), "-o", str(tmp_path), "--no-video")
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads((tmp_path / "followed" / "report.json").read_text())
+    still = json.loads((analysed["forward"] / "report.json").read_text())
+    assert still["camera"]["label"] == "static"
+    assert rep["camera"]["label"] in ("panning", "following"), rep["camera"]
+    assert rep["movement"]["type"] == still["movement"]["type"] == "forward_walking"
+    assert rep["movement"]["travel"] == still["movement"]["travel"]
+    assert abs(rep["gait"]["cadence_spm"] - still["gait"]["cadence_spm"]) < 5
