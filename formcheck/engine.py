@@ -114,6 +114,7 @@ def _stride_table(m: dict[str, np.ndarray], g: Gait, series: PoseSeries) -> list
                 "pelvic_drop_deg": _r(float(np.nanmax(np.abs(m["pelvis_tilt_deg"][sl] - tilt_med)))) if tilt_med is not None and np.isfinite(m["pelvis_tilt_deg"][sl]).any() else None,
                 "lateral_sway_deg": _r(float(np.nanmax(np.abs(m["trunk_tilt_image_deg"][sl] - sway_med)))) if sway_med is not None and np.isfinite(m["trunk_tilt_image_deg"][sl]).any() else None,
                 "foot_width_hips": _r(abs(p[i0, L.LEFT_ANKLE, 0] - p[i0, L.RIGHT_ANKLE, 0]) / hip_w, 3) if hip_w > 0 else None,
+                "crossover": _crossover(p, i0, foot, g.view),
             }
         )
     # Quality gate (reference §2.5): a stride off the median duration by > 25 % is not used.
@@ -122,6 +123,19 @@ def _stride_table(m: dict[str, np.ndarray], g: Gait, series: PoseSeries) -> list
         for r in rows:
             r["valid"] = bool(abs(r["duration_s"] - med) <= 0.25 * med)
     return rows
+
+
+def _crossover(p: np.ndarray, i: int, foot: str, view: str) -> bool | None:
+    """Whether the landing foot comes down across the body's midline (a crossover step), seen
+    from the front or behind: the athlete's left is the image right when they face the camera."""
+    if view not in ("front", "back"):
+        return None
+    ankle = p[i, L[f"{foot.upper()}_ANKLE"], 0]
+    mid = (p[i, L.LEFT_HIP, 0] + p[i, L.RIGHT_HIP, 0]) / 2
+    if not (np.isfinite(ankle) and np.isfinite(mid)):
+        return None
+    toward_left = (ankle - mid) * (1.0 if view == "front" else -1.0)  # + = on the athlete's left
+    return bool(toward_left < 0) if foot == "left" else bool(toward_left > 0)
 
 
 def _head_turns(series: PoseSeries, g: Gait) -> tuple[list[tuple[int, int]], np.ndarray]:
@@ -178,6 +192,12 @@ def _ramp_time(series: PoseSeries, g: Gait) -> float | None:
     return float(t[reach] - t[start]) if reach > start else None
 
 
+def _crossover_rate(strides: list[dict]) -> float | None:
+    """Per cent of the landings that cross the midline (None when no landing was judged)."""
+    seen = [r["crossover"] for r in strides if r.get("crossover") is not None]
+    return 100.0 * sum(seen) / len(seen) if seen else None
+
+
 def _component_values(m: dict, g: Gait, series: PoseSeries, strides: list[dict]) -> dict[str, tuple[float | None, str | None]]:
     """(value, stride-table key) per component id; the key locates per-stride failures."""
     valid = [r for r in strides if r.get("valid")]
@@ -210,6 +230,7 @@ def _component_values(m: dict, g: Gait, series: PoseSeries, strides: list[dict])
         "contact_flexion": (med("knee_flexion_contact_deg"), "knee_flexion_contact_deg"),
         "shoulder_drop": (_nanmed(m["shoulder_drop_ratio"][~turned]), None),
         "foot_width": (med("foot_width_hips"), "foot_width_hips"),
+        "crossover": (_crossover_rate(valid), None),
         "looks_per_min": (len(runs) / dur * 60.0 if dur > 0 else None, None),
         "posture_while_looking": (abs(during - outside) if during is not None and outside is not None else None, None),
         "ramp_time": (_ramp_time(series, g), None),
