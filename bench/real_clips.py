@@ -76,7 +76,7 @@ def _row(name: str, label: dict, rep: dict | None, rc: int, secs: float, err: st
         "steps": g.get("step_count"),
         "contact_ms": None if not contacts else 1000 * _median(contacts),
         "duty": g.get("duty_factor"),
-        "rt_contact_ms": None if not g.get("real_time_estimate") else 1000 * (g["real_time_estimate"].get("contact_time_s") or float("nan")),
+        "rt_contact_ms": None if (g.get("real_time_estimate") or {}).get("contact_time_s") is None else 1000 * g["real_time_estimate"]["contact_time_s"],
         "camera": cam.get("label", "-"),
         "view": rep["camera_view"]["view"],
         "facing": mv.get("facing"),

@@ -11,7 +11,9 @@ differs from the one before it all over (a cut) starts a new shot.
 Parallax tells a turning camera from a travelling one: when the camera only turns (a pan) near
 and far background move alike; when it travels with the athlete (a tracking shot) the near
 ground below the horizon streams past faster than the far background above. Each frame's motion
-keeps the ratio of the two.
+keeps the ratio of the two. A camera backing away in front of an approaching runner (or
+following one who runs away) shows little shift at all: the background shrinks (or grows) a
+little every frame, steadily, which a tripod's jitter never does.
 
 Coordinates are frame heights: X = normalized x * aspect, Y = normalized y. A background point at
 (X, Y) in the previous frame is at (a X - b Y + tx, b X + a Y + ty) in this one.
@@ -156,25 +158,39 @@ def _beyond_overlay(m: np.ndarray, inl: np.ndarray, p0: np.ndarray, p1: np.ndarr
 # --- the clip's camera -----------------------------------------------------------------------
 
 
-def trajectory(motion: np.ndarray, t_s: np.ndarray) -> np.ndarray:
-    """(T, 2, 3): for each frame, the similarity mapping its coordinates (frame heights) to those
-    of the clip's first frame, by composing the frame-to-frame motions. Unknown motions (NaN rows:
-    frames the model skipped, too little background) take the mean motion of their neighbours
-    (interpolated in time); cuts add none."""
+def trajectory(motion: np.ndarray, t_s: np.ndarray, anchor: np.ndarray | None = None) -> np.ndarray:
+    """(T, 2, 3): for each frame, the mapping of its coordinates (frame heights) to those of the
+    clip's first frame, by composing the frame-to-frame motions. Unknown motions (NaN rows: frames
+    the model skipped, too little background) take their neighbours' (interpolated in time); cuts
+    add none.
+
+    With `anchor` ((T, 2) points, frame heights: the athlete), the mapping is a shift only: each
+    frame's shift is the background's motion *at the anchor*. A camera following a runner sees
+    the near ground stream past faster than the far hills, and a similarity fitted to both takes
+    part of that parallax for a zoom; composed over a clip, such a zoom would shrink or grow the
+    athlete. The motion at the athlete's place in the picture carries no such drift."""
     n = len(motion)
     params = motion[:, :4].astype(np.float64).copy()
     known = np.isfinite(params).all(axis=1)
     cut = np.nan_to_num(motion[:, CUT]) > 0.5
     if known.sum() >= 2:
         idx = np.flatnonzero(known)
-        for j, ident in enumerate((1.0, 0.0, 0.0, 0.0)):
-            fill = np.interp(t_s[~known], t_s[idx], params[idx, j])
-            params[~known, j] = fill
+        for j in range(4):
+            params[~known, j] = np.interp(t_s[~known], t_s[idx], params[idx, j])
     else:
         params[~known] = (1.0, 0.0, 0.0, 0.0)
     params[cut] = (1.0, 0.0, 0.0, 0.0)
     params[0] = (1.0, 0.0, 0.0, 0.0)
     out = np.empty((n, 2, 3))
+    if anchor is not None:
+        where = _held(anchor)
+        shift = np.zeros(2)
+        for k in range(n):
+            a, b, tx, ty = params[k]
+            x, y = where[k - 1] if k else where[0]
+            shift += (a * x - b * y + tx - x, b * x + a * y + ty - y)  # the background's motion there
+            out[k] = ((1.0, 0.0, -shift[0]), (0.0, 1.0, -shift[1]))
+        return out
     acc = np.eye(3)  # maps frame k -> frame 0
     for k in range(n):
         a, b, tx, ty = params[k]
@@ -185,6 +201,20 @@ def trajectory(motion: np.ndarray, t_s: np.ndarray) -> np.ndarray:
             pass
         out[k] = acc[:2]
     return out
+
+
+def _held(points: np.ndarray) -> np.ndarray:
+    """(T, 2) points with the gaps filled by the last known one (the first known before it;
+    the picture's centre line when none is known)."""
+    out = np.asarray(points, np.float64).copy()
+    ok = np.isfinite(out).all(axis=1)
+    if not ok.any():
+        out[:] = (0.5, 0.5)
+        return out
+    idx = np.where(ok, np.arange(len(out)), -1)
+    idx = np.maximum.accumulate(idx)
+    idx[idx < 0] = np.flatnonzero(ok)[0]
+    return out[idx]
 
 
 def stabilise(xy: np.ndarray, traj: np.ndarray, aspect: float) -> np.ndarray:
@@ -208,6 +238,7 @@ class CameraSummary:
     background_speed: float  # median, frame heights per second
     near_far: float | None  # median near/far flow ratio while moving
     shots: list[dict]
+    scale_rate: float = 0.0  # the background's steady growth (+) or shrinking (-), log units per second
 
     def to_dict(self) -> dict:
         return {
@@ -217,6 +248,7 @@ class CameraSummary:
             "moving_fraction": round(self.moving_fraction, 3),
             "background_speed_heights_s": round(self.background_speed, 4),
             "near_far_flow_ratio": None if self.near_far is None else round(self.near_far, 3),
+            "background_scale_rate_per_s": round(self.scale_rate, 4),
             "shots": self.shots,
         }
 
@@ -229,6 +261,11 @@ MOVING_FRACTION = 0.3
 TRAVELLING_RATIO = 1.6
 TURNING_RATIO = 1.3
 MIN_SHOT_S = 0.3
+#: The background growing or shrinking steadily faster than this (log units per second) in at
+#: least this fraction of the frames: the camera travels along its line of sight (backs away in
+#: front of an approaching runner, or follows one running away) even when little else moves.
+DOLLY_RATE = 0.01
+DOLLY_CONSISTENCY = 0.8
 
 
 def shots(motion: np.ndarray, t_s: np.ndarray) -> list[dict]:
@@ -262,18 +299,25 @@ def summarise(motion: np.ndarray | None, t_s: np.ndarray, athlete_x: np.ndarray,
     nf_vals = nf_vals[np.isfinite(nf_vals)]
     nf = float(np.median(nf_vals)) if len(nf_vals) >= 5 else None
     cuts = shots(motion, t_s)
+    log_scale = np.log(np.hypot(m[:, A], m[:, B]))
+    rate = float(np.median(log_scale)) * fps
+    changed = log_scale[np.abs(log_scale) > 1e-5]  # repeated frames (pulldown) say nothing
+    steady = float(max((changed > 0).mean(), (changed < 0).mean())) if len(changed) >= 10 else 0.0
     if frac < MOVING_FRACTION:
-        return CameraSummary("static", 1.0 - 0.5 * frac / MOVING_FRACTION, measured, frac, bg, nf, cuts)
+        if abs(rate) >= DOLLY_RATE and steady >= DOLLY_CONSISTENCY:
+            return CameraSummary("following", 0.5 + 0.5 * (steady - DOLLY_CONSISTENCY) / (1 - DOLLY_CONSISTENCY),
+                                 measured, frac, bg, nf, cuts, rate)  # fmt: skip
+        return CameraSummary("static", 1.0 - 0.5 * frac / MOVING_FRACTION, measured, frac, bg, nf, cuts, rate)
     conf = min(1.0, 0.5 + frac)
     if nf is not None and nf >= TRAVELLING_RATIO:
-        return CameraSummary("following", conf, measured, frac, bg, nf, cuts)
+        return CameraSummary("following", conf, measured, frac, bg, nf, cuts, rate)
     if nf is not None and nf <= TURNING_RATIO:
-        return CameraSummary("panning", conf, measured, frac, bg, nf, cuts)
+        return CameraSummary("panning", conf, measured, frac, bg, nf, cuts, rate)
     # No clear parallax: a camera that keeps the athlete in place follows them.
     ok = np.isfinite(athlete_x) & np.isfinite(athlete_ground_x)
     if ok.sum() >= 5:
         img = np.percentile(athlete_x[ok], 95) - np.percentile(athlete_x[ok], 5)
         ground = np.percentile(athlete_ground_x[ok], 95) - np.percentile(athlete_ground_x[ok], 5)
         if ground > 2 * img:
-            return CameraSummary("following", 0.5 * conf, measured, frac, bg, nf, cuts)
-    return CameraSummary("panning", 0.5 * conf, measured, frac, bg, nf, cuts)
+            return CameraSummary("following", 0.5 * conf, measured, frac, bg, nf, cuts, rate)
+    return CameraSummary("panning", 0.5 * conf, measured, frac, bg, nf, cuts, rate)

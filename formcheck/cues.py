@@ -37,6 +37,7 @@ class ComponentSpec:
     running_only: bool = False
     needs_image_travel: bool = False
     needs_start: bool = False
+    real_time: bool = False  # a rate or a duration: meaningless on slowed playback
     min_duration_s: float = 0.0
 
     def band(self, value: float) -> str:

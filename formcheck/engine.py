@@ -257,6 +257,9 @@ def _not_assessed(c: ComponentSpec, ctx: _Context, value: float | None) -> str |
         return f"its bands are for running and this clip shows {g.locomotion if g.locomotion != 'unknown' else 'no clear running or walking'}"
     if c.needs_image_travel and g.travel_source != "image":
         return "needs the athlete to travel across the frame (not on a treadmill or on the spot)"
+    if c.real_time and g.slow_motion_suspected:
+        return (f"the clip looks like slowed playback ({g.cadence_spm:.0f} steps/min in clip time), so rates and "
+                "durations cannot be judged — upload the clip at its real speed")
     if ctx.steps < c.min_steps:
         return f"needs at least {c.min_steps} steps but {ctx.steps} were found — film a longer stretch"
     if ctx.duration_s < c.min_duration_s:
@@ -489,7 +492,8 @@ def _ground_series(series: PoseSeries) -> tuple[PoseSeries, camera.CameraSummary
     hip = (series.xy[:, L.LEFT_HIP, 0] + series.xy[:, L.RIGHT_HIP, 0]) / 2
     if series.motion is None or len(series.motion) != len(series):
         return series, camera.summarise(None, series.t_s, hip, hip)
-    traj = camera.trajectory(series.motion, series.t_s)
+    mid = (series.xy[:, L.LEFT_HIP] + series.xy[:, L.RIGHT_HIP]) / 2
+    traj = camera.trajectory(series.motion, series.t_s, np.stack([mid[:, 0] * series.aspect, mid[:, 1]], -1))
     steady = series.copy()
     steady.xy = camera.stabilise(series.xy, traj, series.aspect)
     ground_hip = (steady.xy[:, L.LEFT_HIP, 0] + steady.xy[:, L.RIGHT_HIP, 0]) / 2

@@ -64,6 +64,7 @@ class GaitOptions:
     stance_height_legs: float = 0.2  # ... and within this of its own lowest level nearby
     depth_view_min_width: float = 0.5  # shoulder width / trunk above this: maybe front or rear
     depth_speed_per_s: float = 0.04  # body size changing faster than this (log units / s): travel
+    elbow_split_deg: float = 50.0  # elbow flexion while stepping: runners ~70-110°, walkers ~20-40°
 
 
 @dataclass
@@ -544,7 +545,26 @@ def _vote(signals: dict, name: str, value: float | None, vote: float, weight: fl
                      "vote": round(float(np.clip(vote, -1, 1)), 3), "weight": round(float(weight), 3), "note": note}  # fmt: skip
 
 
-def classify_locomotion(g: Gait, pelvis_r: float | None, knee_deg: float | None, opts: GaitOptions) -> None:
+def _arm_carriage(series: PoseSeries, p: np.ndarray, active: np.ndarray) -> float | None:
+    """Median elbow flexion (both arms) over the stepping frames, from the model's 3D world
+    landmarks (a front or rear view foreshortens the forearm in the image), from the image
+    where the world landmarks are missing or degenerate."""
+    if active.sum() < 5:
+        return None
+    w = series.world
+    vals = []
+    for s in ("LEFT", "RIGHT"):
+        a, b, c = (L[f"{s}_{j}"] for j in ("SHOULDER", "ELBOW", "WRIST"))
+        world = 180.0 - joint_angle(w[:, a], w[:, b], w[:, c])
+        image = 180.0 - joint_angle(p[:, a], p[:, b], p[:, c])
+        vals.append(np.where(np.isfinite(world), world, image))
+    flex = np.nanmean(np.stack(vals), axis=0)[active]
+    flex = flex[np.isfinite(flex)]
+    return float(np.median(flex)) if len(flex) >= 5 else None
+
+
+def classify_locomotion(g: Gait, pelvis_r: float | None, knee_deg: float | None, opts: GaitOptions,
+                        elbow_deg: float | None = None) -> None:
     """Running or walking from the independent signals; sets locomotion, confidence, signals.
 
     Each vote lies in [-1, 1] (+ running); the type is the sign of the weighted sum and the
@@ -552,12 +572,20 @@ def classify_locomotion(g: Gait, pelvis_r: float | None, knee_deg: float | None,
     """
     sig: dict = {}
     if pelvis_r is not None:
-        # From the front or behind the pelvis's image height mixes in perspective: half a vote.
-        _vote(sig, "pelvis_phase", pelvis_r, pelvis_r / 0.3, 0.5 if g.axis == "depth" else 1.0,
-              "pelvis height vs leg spread: + lowest at mid-stance (running), − highest (walking)")
+        # From the front or behind the feet's vertical spread peaks twice in a running step (the
+        # legs apart in depth, then the recovering heel kicked up at mid-stance), so its phase
+        # against the pelvis says nothing there: reported, not counted.
+        depth = g.axis == "depth"
+        _vote(sig, "pelvis_phase", pelvis_r, pelvis_r / 0.3, 0.0 if depth else 1.0,
+              "pelvis height vs leg spread: + lowest at mid-stance (running), − highest (walking)"
+              + ("; not counted from the front or behind" if depth else ""))
     if knee_deg is not None and g.view in ("side", "oblique"):
         _vote(sig, "midstance_knee_deg", knee_deg, (knee_deg - opts.knee_midstance_split_deg) / 10.0, 1.0,
               f"stance knee flexion as the legs pass: running ~40°, walking ~15–20° (split {opts.knee_midstance_split_deg:.0f}°)")
+    if elbow_deg is not None:
+        _vote(sig, "arm_carriage_deg", elbow_deg, (elbow_deg - opts.elbow_split_deg) / 20.0, 0.5,
+              f"elbow flexion while stepping: runners hold the forearm about square to the upper arm (~70–110°), "
+              f"walkers let it hang (~20–40°) (split {opts.elbow_split_deg:.0f}°)")
     if g.duty_factor is not None:
         clear = abs(g.duty_factor - opts.run_duty_factor) > (g.duty_factor_uncertainty or 0)
         _vote(sig, "duty_factor", g.duty_factor, (opts.run_duty_factor - g.duty_factor) / 0.1, 1.0 if clear else 0.4,
@@ -760,7 +788,7 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     g.slow_motion_suspected = bool(g.cadence_spm is not None and g.cadence_spm < opts.real_time_floor_spm)
     pelvis_r = _pelvis_phase(p, spread, t, leg, step_s, active)
     knee = _midstance_knee(p, crossings) if axis == "image_x" else None  # a front view hides the bend
-    classify_locomotion(g, pelvis_r, knee, opts)
+    classify_locomotion(g, pelvis_r, knee, opts, _arm_carriage(series, p, active))
     backward = facing != 0 and facing == -travel
     if facing == 0 or g.locomotion not in ("running", "walking"):
         g.movement = "other"

@@ -2,9 +2,11 @@
 the locomotion.
 
 People are linked from frame to frame by their hip midpoint (nearest neighbour within a gate).
-The athlete is the track that travels furthest across the frame relative to its own size (or, on
-a treadmill, whose feet move most relative to its hips), weighted by how long it is in view.
-Bystanders — a coach standing, someone doing arm exercises — score low on both.
+The athlete is the track that travels furthest relative to its own size — across the frame, or
+toward or away from the camera (its size growing or shrinking) — and whose feet move most
+relative to each other (sideways and up and down: a runner filmed from the front), weighted by
+how long it is in view. Bystanders — a coach standing, someone doing arm exercises — score low
+on both.
 """
 
 from __future__ import annotations
@@ -98,18 +100,23 @@ def locomotion_score(track: Track, t_s: np.ndarray, aspect: float) -> dict:
     hips = np.array([_hip(track.poses[i], aspect) for i in idx])
     size = float(np.median([_size(track.poses[i]) for i in idx])) or 1e-3
     travel = float(abs(hips[-1, 0] - hips[0, 0]) / size) if len(idx) > 1 else 0.0
+    sizes = np.array([_size(track.poses[i]) for i in idx])
+    ends = max(1, len(idx) // 10)  # the first and last tenth: robust to one bad frame
+    grew = float(np.nanmedian(sizes[-ends:]) / max(np.nanmedian(sizes[:ends]), 1e-3)) if len(idx) > 1 else 1.0
+    depth = abs(float(np.log(grew))) if np.isfinite(grew) and grew > 0 else 0.0
     feet = np.array([
-        (track.poses[i].xy[L.LEFT_ANKLE, 0] - track.poses[i].xy[L.RIGHT_ANKLE, 0]) * aspect for i in idx
+        (track.poses[i].xy[L.LEFT_ANKLE] - track.poses[i].xy[L.RIGHT_ANKLE]) * (aspect, 1.0) for i in idx
     ])  # fmt: skip
-    leg_motion = float(np.std(feet) / size) if len(idx) > 2 else 0.0
+    leg_motion = float(np.linalg.norm(np.nanstd(feet, axis=0)) / size) if len(idx) > 2 else 0.0
     coverage = len(idx) / len(t_s)
-    score = (travel + 4.0 * leg_motion) * coverage * min(1.0, size / 0.15)
+    score = (travel + 2.0 * depth + 4.0 * leg_motion) * coverage * min(1.0, size / 0.15)
     return {
         "track": track.id,
         "frames": len(idx),
         "coverage": round(coverage, 3),
         "size_frame_heights": round(size, 3),
         "travel_body_sizes": round(travel, 2),
+        "size_change": round(grew, 2) if np.isfinite(grew) else None,
         "leg_motion": round(leg_motion, 3),
         "score": round(score, 3),
     }
@@ -150,6 +157,16 @@ def stitch(best: Track, tracks: list[Track], t_s: np.ndarray, aspect: float, max
         joined.append(tr.id)
 
 
+def _moved(s: dict) -> str:
+    """How a candidate moved, in words: across the frame, or toward / away from the camera."""
+    across = f"travelled {s['travel_body_sizes']:.1f} body heights across the frame"
+    g = s.get("size_change") or 1.0
+    if 2.0 * abs(np.log(g)) <= s["travel_body_sizes"]:
+        return across
+    way = f"came {g:.1f}x closer to the camera" if g > 1 else f"went {1 / g:.1f}x further from the camera"
+    return f"{way} (and {across})"
+
+
 def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height: int) -> tuple[PoseSeries, dict]:
     """The athlete's pose series and the `subject` section of the report (who and why)."""
     aspect = width / height
@@ -165,15 +182,12 @@ def choose(frames: list[list[DetectedPose]], t_s: np.ndarray, width: int, height
     for i, pose in best.poses.items():
         series.xy[i], series.visibility[i], series.world[i] = pose.xy, pose.visibility, pose.world
     s = scores[0]
-    reason = (
-        f"travelled {s['travel_body_sizes']:.1f} body heights across the frame with the most leg motion "
-        f"and was in view in {s['coverage']:.0%} of frames"
-    )
+    reason = f"{_moved(s)} with the most leg motion and was in view in {s['coverage']:.0%} of frames"
     if joined:
         reason += (f"; {len(joined)} track piece(s) before or after were joined to it as the same person "
                    "(they end where it starts, at the same size)")  # fmt: skip
     if len(scores) > 1:
         o = scores[1]
-        reason += f"; the next person travelled {o['travel_body_sizes']:.1f} body heights (score {o['score']:.2f} vs {s['score']:.2f})"
+        reason += f"; the next person {_moved(o)} (score {o['score']:.2f} vs {s['score']:.2f})"
     return series, {"method": "multi", "people_max": people_max, "chosen_track": s["track"], "joined_tracks": joined,
                     "reason": reason, "candidates": scores[:5]}  # fmt: skip

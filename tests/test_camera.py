@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 import numpy as np
 
 from conftest import run_cli, sample
@@ -122,3 +123,62 @@ def test_a_camera_following_the_walker_still_sees_them_travel(tmp_path: Path, an
     assert rep["movement"]["type"] == still["movement"]["type"] == "forward_walking"
     assert rep["movement"]["travel"] == still["movement"]["travel"]
     assert abs(rep["gait"]["cadence_spm"] - still["gait"]["cadence_spm"]) < 5
+
+
+def _dolly_scene(n: int, shrink_per_frame: float, jitter: float = 0.0, seed: int = 3) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A camera backing away in front of a runner: the textured background shrinks a little every
+    frame about the picture's centre, the drawn figure keeps its size (the camera keeps pace);
+    `jitter` adds a random zoom of that size instead (a hand-held camera standing still)."""
+    rng = np.random.default_rng(seed)
+    big = _texture(seed, W, H)
+    frames, people, s = [], [], 1.0
+    for _k in range(n):
+        m = cv2.getRotationMatrix2D((W / 2, H / 2), 0.0, s)
+        img = cv2.warpAffine(big, m, (W, H), borderMode=cv2.BORDER_REFLECT)
+        cv2.rectangle(img, (300, 80), (340, 320), (250, 250, 250), -1)
+        frames.append(img)
+        people.append(np.repeat(np.array([[300, 60], [340, 320], [320, 150]], np.float32) / [W, H], 11, axis=0))
+        s = s * (1 - shrink_per_frame) if not jitter else 1.0 + jitter * rng.standard_normal()
+    return frames, people
+
+
+def test_a_camera_backing_away_with_the_runner_is_following() -> None:
+    """Little shifts, but the background shrinks steadily (0.1 % a frame, 3 %/s): the camera
+    travels along its line of sight; the same size of zoom at random is a tripod's jitter."""
+    t = np.arange(60) / 30.0
+    x = np.full(60, 0.5)
+    frames, people = _dolly_scene(60, 0.001)
+    rows = _rows(frames, people)
+    assert np.nanmedian(np.hypot(rows[1:, camera.A], rows[1:, camera.B])) == pytest.approx(0.999, abs=2e-4)
+    cam = camera.summarise(rows, t, x, x)
+    assert cam.label == "following" and cam.moving_fraction < camera.MOVING_FRACTION, cam
+    assert cam.scale_rate == pytest.approx(30 * np.log(0.999), abs=0.01)
+    frames, people = _dolly_scene(60, 0.0, jitter=0.001)
+    assert camera.summarise(_rows(frames, people), t, x, x).label == "static"
+
+
+def test_a_parallax_zoom_does_not_shrink_the_athlete() -> None:
+    """A following camera's similarity fits carry a small spurious zoom (near ground faster than
+    far hills); composed over 200 frames it would shrink the athlete to a fifth. The trajectory
+    anchored on the athlete takes only the background's motion where they are: a point riding
+    the background there stays put, and the athlete keeps their size."""
+    n = 200
+    motion = np.tile(camera.identity_row(), (n, 1))
+    motion[:, camera.A], motion[:, camera.TX] = 1.008, -0.004
+    motion[0] = np.nan
+    t = np.arange(n) / 30.0
+    aspect = 16 / 9
+    anchor = np.empty((n, 2))
+    anchor[0] = (0.9, 0.6)
+    for k in range(1, n):  # the background point under the athlete, moved by each frame's motion
+        anchor[k] = 1.008 * anchor[k - 1] + (-0.004, 0.0)
+    anchor[50:60] = np.nan  # the athlete not found for a while: their last place is used
+    traj = camera.trajectory(motion, t, anchor)
+    xy = np.stack([anchor[:, 0] / aspect, anchor[:, 1]], -1)[:, None, :].astype(np.float32)
+    ground = camera.stabilise(xy, traj, aspect)
+    ok = np.isfinite(ground[:, 0, 0])
+    assert np.ptp(ground[ok, 0, 0] * aspect) < 0.02 and np.ptp(ground[ok, 0, 1]) < 0.02
+    assert np.allclose(traj[:, :, :2], np.eye(2))  # a shift only: sizes are kept
+    # Unanchored, the composed zoom shrinks everything by 1.008 ** 199 (about 5x).
+    full = camera.trajectory(motion, t)
+    assert abs(full[-1, 0, 0] - 1.008 ** -199) < 0.01

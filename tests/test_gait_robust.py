@@ -19,7 +19,7 @@ from formcheck.engine import evaluate, load_profile
 from formcheck.landmarks import Landmark as L
 from formcheck.pose import DetectedPose
 from formcheck.series import PoseSeries
-from formcheck.subject import link, stitch
+from formcheck.subject import choose, link, stitch
 from formcheck.synthetic import GaitSpec, generate, meta_for
 
 PROFILE = load_profile()
@@ -102,14 +102,33 @@ def test_treadmill_at_30_fps_lands_in_plausible_bands(travel: int) -> None:
 @pytest.mark.parametrize("running", [True, False])
 def test_pelvis_phase_and_knee_vote_for_the_right_gait(running: bool) -> None:
     spec = GaitSpec(running=running, cadence_spm=170 if running else 110, speed_legs_s=2.4 if running else 1.3,
-                    knee_stance_deg=40 if running else 15, seed=23)  # fmt: skip
+                    knee_stance_deg=40 if running else 15, elbow_deg=90 if running else 25, seed=23)  # fmt: skip
     g = _analyse(generate(spec))
     sig = g.locomotion_signals
     expect = 1 if running else -1
     assert np.sign(sig["pelvis_phase"]["vote"]) == expect
     assert np.sign(sig["midstance_knee_deg"]["vote"]) == expect
+    assert np.sign(sig["arm_carriage_deg"]["vote"]) == expect
+    assert sig["arm_carriage_deg"]["value"] == pytest.approx(90 if running else 25, abs=8)
     assert np.sign(sig["duty_factor"]["vote"]) == expect
     assert g.locomotion == ("running" if running else "walking") and g.locomotion_confidence > 0.5
+
+
+def test_from_the_front_the_pelvis_phase_is_reported_not_counted() -> None:
+    """Seen from the front or behind, the feet's vertical spread peaks twice a running step, so
+    the pelvis's phase against it is no evidence (it read -0.7 on every real running clip filmed
+    that way); bent arms and the other signals decide."""
+    def judged(axis: str) -> gait.Gait:
+        g = gait.Gait(1, 1.0, 1, "image", 1.0, 1.0, 0.3, "front" if axis == "depth" else "side", None, axis=axis)
+        g.cadence_spm = 60.0  # slowed playback: no cadence vote
+        gait.classify_locomotion(g, -0.25, None, gait.GaitOptions(), elbow_deg=85.0)
+        return g
+
+    side, front = judged("image_x"), judged("depth")
+    assert side.locomotion_signals["pelvis_phase"]["weight"] == 1.0 and side.locomotion == "walking"
+    assert front.locomotion_signals["pelvis_phase"]["weight"] == 0.0
+    assert "not counted" in front.locomotion_signals["pelvis_phase"]["note"]
+    assert front.locomotion == "running" and front.locomotion_signals["arm_carriage_deg"]["vote"] == 1.0
 
 
 def test_running_at_a_walking_cadence_is_running() -> None:
@@ -212,3 +231,23 @@ def test_track_pieces_of_one_person_are_joined_and_a_bystander_is_not() -> None:
     assert len(joined) == 1 and min(athlete.poses) == 0 and len(athlete.poses) == 50
     bystander = next(tr for tr in tracks if tr.id not in joined and tr is not athlete)
     assert min(bystander.poses) == 0 and max(bystander.poses) == 59
+
+
+def test_a_runner_coming_toward_the_camera_is_chosen_over_a_bystander() -> None:
+    """Filmed from the front the runner hardly crosses the frame: they grow (coming closer) and
+    their feet take turns up and down. A bystander at the side shuffles sideways as much as the
+    runner drifts. The runner is the athlete, and the reason says how they moved."""
+    t = np.arange(90) / 30.0
+    frames: list[list[DetectedPose]] = []
+    for i in range(90):
+        size = 0.15 * 1.02**i  # about 6x bigger over 3 s
+        runner = _pose(0.5 + 0.0005 * i, 0.5, size=size)
+        lift = 0.08 * size * np.sin(2 * np.pi * i / 10)
+        runner.xy[L.LEFT_ANKLE, 1] -= max(lift, 0)
+        runner.xy[L.RIGHT_ANKLE, 1] -= max(-lift, 0)
+        bystander = _pose(1.4 + 0.0005 * i, 0.5, size=0.3)
+        frames.append([bystander, runner])
+    series, info = choose(frames, t, 1280, 720)
+    chosen = next(c for c in info["candidates"] if c["track"] == info["chosen_track"])
+    assert chosen["size_change"] > 4 and abs(np.nanmedian(series.xy[:, L.LEFT_HIP, 0]) - 0.55) < 0.05
+    assert "closer to the camera" in info["reason"]

@@ -51,3 +51,18 @@ def test_crossover_steps_are_judged_from_the_front_and_from_behind() -> None:
     assert engine._crossover(_pose(0.45, 0.45), 0, "left", "side") is None  # side-on: not judged
     rows = [{"crossover": True}, {"crossover": False}, {"crossover": False}, {"crossover": None}]
     assert abs(engine._crossover_rate(rows) - 100 / 3) < 1e-9
+
+
+def test_rates_are_not_judged_on_slowed_playback() -> None:
+    """A clip at 70 steps/min in clip time (slowed playback): cadence says nothing about the
+    athlete, so it is not assessed, while angles still are."""
+    profile = engine.load_profile()
+    comps = {c.id: c for cue in profile.cues for c in cue.components}
+    g = engine.Gait(1, 1.0, -1, "image", 1.0, 1.0, 0.3, "side", "right")
+    g.locomotion, g.cadence_spm = "running", 70.0
+    ctx = engine._Context(g, 20, 0.9, 10.0, 30.0, profile.min_visibility)
+    assert engine._not_assessed(comps["cadence"], ctx, 70.0) is None
+    g.slow_motion_suspected = True
+    assert "slowed playback" in engine._not_assessed(comps["cadence"], ctx, 70.0)
+    assert engine._not_assessed(comps["trunk_lean"], ctx, 7.0) is None
+    assert {c.id for c in comps.values() if c.real_time} == {"cadence", "looks_per_min", "ramp_time"}
