@@ -6,7 +6,8 @@ multi-person clip, side by side in one run (issue 19).
 1. On the same decoded frames (shrunk as analyze feeds the model), alternating in one process:
    the pose model alone per frame, and `CameraMotion.update` per frame (with the people the
    model found as its mask). Each tracker thread runs both in turn, so the camera's share of a
-   tracker's time is camera / (model + camera); the budget is 5 %.
+   tracker's time is camera / (model + camera); and its share of analyze's own CPU time (all
+   threads, from the runs in 2.) is camera ms x frames / analyze's CPU seconds. The budget is 5 %.
 2. `analyze` with all outputs and with --no-video on the multi-person sample looped to
    1280x720, against the bare model (one tracker, and as many people as analyze tracks there)
    timed right before and after it: frames/s and the ratio.
@@ -25,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.clips import looped_clip  # noqa: E402
-from bench.run import run_analyze  # noqa: E402
+from bench.run import CPU_S, run_analyze  # noqa: E402
 from bench.throughput import model_only  # noqa: E402
 from formcheck.camera import CameraMotion  # noqa: E402
 from formcheck.pose import find_model, load_estimator  # noqa: E402
@@ -77,6 +78,10 @@ def main() -> None:
     people = min(rep["subject"]["people_max"], MAX_PEOPLE) if rep["subject"]["method"] != "single" else 1
     mp, _, _ = model_only(clip, num_poses=people) if people > 1 else (m2, 0, 0.0)
     n = info.frames
+    for extra, name in (((), "all outputs"), (("--no-video",), "--no-video")):
+        cpu = CPU_S[(clip, *extra)]
+        rows.append((f"camera motion / analyze {name}, CPU per frame", f"{cam_ms:.2f} / {1000 * cpu / n:.1f} ms",
+                     f"camera share {cam_ms * n / 1000 / cpu:.1%} of analyze's CPU (budget 5 %)"))  # fmt: skip
     rows += [
         ("bare model, one tracker (before / between / after)", f"{(m1 + m2) / 2:.1f} frames/s", f"({m1:.1f} / {m2:.1f} / {m3:.1f})"),
         (f"bare model, up to {people} people (as analyze tracks this clip)", f"{mp:.1f} frames/s", ""),

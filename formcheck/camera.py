@@ -28,7 +28,7 @@ import numpy as np
 
 #: The grey copy's long side, in pixels: enough for the background's motion, cheap to track.
 WORK_SIDE = 320
-MAX_CORNERS = 160
+MAX_CORNERS = 120
 #: Fewer agreeing points than this: the motion is unknown.
 MIN_INLIERS = 12
 #: RANSAC tolerance and the forward-backward check, in pixels of the grey copy.
@@ -42,6 +42,10 @@ CUT_DIFF = 38.0
 STILL_PX = 0.25
 #: Fewer of the corners than this tracked there and back, with the picture changed: a cut.
 LOST_FRACTION = 0.2
+#: Corners are carried from frame to frame (tracked, not found again) and found afresh when
+#: fewer than this fraction of MAX_CORNERS is left, or after this many frames.
+REFRESH_FRACTION = 0.6
+REFRESH_FRAMES = 8
 
 #: Columns of the per-frame motion array.
 COLUMNS = ("a", "b", "tx", "ty", "cut", "near_far", "ground")
@@ -61,30 +65,53 @@ class CameraMotion:
         self.prev_mask: np.ndarray | None = None
         self.prev_thumb: np.ndarray | None = None
         self.last_diff = 0.0
+        self.pts: np.ndarray | None = None  # background corners in the previous frame, carried on
+        self.age = 0
 
     def update(self, rgb: np.ndarray, people: list[np.ndarray]) -> np.ndarray:
         """`people`: (33, 2) normalized image points of each person in this frame."""
-        h, w = rgb.shape[:2]
-        scale = WORK_SIDE / max(h, w)
-        size = (max(16, int(round(w * scale))), max(16, int(round(h * scale))))
-        grey = cv2.cvtColor(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+        grey = _grey(rgb)
         thumb = cv2.resize(grey, (64, 36), interpolation=cv2.INTER_AREA).astype(np.float32)
         mask = _background_mask(grey.shape, people)
         row = np.full(len(COLUMNS), np.nan, np.float32)
         prev, prev_mask, prev_thumb = self.prev, self.prev_mask, self.prev_thumb
         self.prev, self.prev_mask, self.prev_thumb = grey, mask, thumb
         if prev is None or prev.shape != grey.shape:
+            self.pts = None
             return row
         self.last_diff = float(np.abs(thumb - prev_thumb).mean())
         if self.last_diff > CUT_DIFF:
             row[:] = identity_row()
             row[CUT] = 1.0
+            self.pts = None
             return row
-        row, kept = _motion(prev, prev_mask, grey, row)
+        pts = self.pts
+        if pts is None or len(pts) < REFRESH_FRACTION * MAX_CORNERS or self.age >= REFRESH_FRAMES:
+            pts = cv2.goodFeaturesToTrack(prev, MAX_CORNERS, 0.01, 6, mask=prev_mask, blockSize=5)
+            self.age = 0
+        self.age += 1
+        row, kept, carried = _motion(prev, pts, grey, row)
+        # The corners tracked there and back, outside the people now, start the next frame.
+        if carried is not None and len(carried):
+            xi = np.clip(carried[:, 0, 0].astype(int), 0, grey.shape[1] - 1)
+            yi = np.clip(carried[:, 0, 1].astype(int), 0, grey.shape[0] - 1)
+            carried = carried[mask[yi, xi] > 0]
+        self.pts = carried
         if kept < LOST_FRACTION and self.last_diff > CUT_DIFF / 3:  # nothing carried over: a cut
             row[:] = identity_row()
             row[CUT] = 1.0
+            self.pts = None
         return row
+
+
+def _grey(rgb: np.ndarray) -> np.ndarray:
+    """A small grey copy (long side WORK_SIDE) from the green channel, the bulk of luma: a
+    strided view of it shrunk by area costs a third of shrinking the colour frame."""
+    h, w = rgb.shape[:2]
+    scale = WORK_SIDE / max(h, w)
+    size = (max(16, int(round(w * scale))), max(16, int(round(h * scale))))
+    step = max(1, int(1 / scale) // 2)
+    return cv2.resize(rgb[::step, ::step, 1], size, interpolation=cv2.INTER_AREA)
 
 
 def _background_mask(shape: tuple[int, int], people: list[np.ndarray]) -> np.ndarray:
@@ -103,24 +130,25 @@ def _background_mask(shape: tuple[int, int], people: list[np.ndarray]) -> np.nda
     return mask
 
 
-def _motion(prev: np.ndarray, mask: np.ndarray, grey: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, float]:
-    """The row filled in where the background's motion is measurable, and the fraction of the
-    corners that were tracked there and back (1.0 when there were too few to tell)."""
+def _motion(prev: np.ndarray, pts: np.ndarray | None, grey: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, float, np.ndarray | None]:
+    """The row filled in where the background's motion is measurable, the fraction of the
+    corners `pts` (in `prev`) that were tracked there and back (1.0 when there were too few to
+    tell), and where those corners are in `grey`."""
     h, w = grey.shape
-    pts = cv2.goodFeaturesToTrack(prev, MAX_CORNERS, 0.01, 6, mask=mask, blockSize=5)
     if pts is None or len(pts) < MIN_INLIERS:
-        return row, 1.0
-    lk = {"winSize": (15, 15), "maxLevel": 3, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)}
+        return row, 1.0, None
+    lk = {"winSize": (11, 11), "maxLevel": 3, "criteria": (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 0.03)}
     nxt, st, _ = cv2.calcOpticalFlowPyrLK(prev, grey, pts, None, **lk)
     back, st2, _ = cv2.calcOpticalFlowPyrLK(grey, prev, nxt, None, **lk)
     good = (st.ravel() == 1) & (st2.ravel() == 1) & (np.linalg.norm((back - pts).reshape(-1, 2), axis=1) < ROUND_TRIP_PX)
     kept = float(good.mean())
+    carried = nxt[good]
     if good.sum() < MIN_INLIERS:
-        return row, kept
+        return row, kept, carried
     p0, p1 = pts.reshape(-1, 2)[good], nxt.reshape(-1, 2)[good]
     m, inl = cv2.estimateAffinePartial2D(p0, p1, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500, confidence=0.99)
     if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
-        return row, kept
+        return row, kept, carried
     m = _beyond_overlay(m, inl.ravel().astype(bool), p0, p1)
     unit = float(h)  # pixels per frame height
     row[A], row[B] = m[0, 0], m[1, 0]
@@ -137,7 +165,7 @@ def _motion(prev: np.ndarray, mask: np.ndarray, grey: np.ndarray, row: np.ndarra
         row[GROUND] = lo / unit
         if max(lo, up) > 0.5:  # half a pixel: a measurable motion
             row[NEAR_FAR] = lo / max(up, 0.05)
-    return row, kept
+    return row, kept, carried
 
 
 def _beyond_overlay(m: np.ndarray, inl: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
