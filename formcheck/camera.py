@@ -48,12 +48,12 @@ REFRESH_FRACTION = 0.6
 REFRESH_FRAMES = 8
 
 #: Columns of the per-frame motion array.
-COLUMNS = ("a", "b", "tx", "ty", "cut", "near_far", "ground")
-A, B, TX, TY, CUT, NEAR_FAR, GROUND = range(7)
+COLUMNS = ("a", "b", "tx", "ty", "cut", "near_far", "ground", "dy")
+A, B, TX, TY, CUT, NEAR_FAR, GROUND, DY = range(8)
 
 
 def identity_row() -> np.ndarray:
-    return np.array([1.0, 0.0, 0.0, 0.0, 0.0, np.nan, np.nan], np.float32)
+    return np.array([1.0, 0.0, 0.0, 0.0, 0.0, np.nan, np.nan, 0.0], np.float32)
 
 
 class CameraMotion:
@@ -149,11 +149,12 @@ def _motion(prev: np.ndarray, pts: np.ndarray | None, grey: np.ndarray, row: np.
     m, inl = cv2.estimateAffinePartial2D(p0, p1, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500, confidence=0.99)
     if m is None or inl is None or int(inl.sum()) < MIN_INLIERS:
         return row, kept, carried
-    m = _beyond_overlay(m, inl.ravel().astype(bool), p0, p1)
+    m, used = _beyond_overlay(m, inl.ravel().astype(bool), p0, p1)
     unit = float(h)  # pixels per frame height
     row[A], row[B] = m[0, 0], m[1, 0]
     row[TX], row[TY] = m[0, 2] / unit, m[1, 2] / unit
     row[CUT] = 0.0
+    row[DY] = float(np.median(p1[used, 1] - p0[used, 1])) / unit  # the agreeing points' own vertical motion
     # Parallax: the flow of the lower points against the upper ones (all points, not only the
     # inliers: a travelling camera's near ground disagrees with its far background).
     flow = p1 - p0
@@ -168,19 +169,24 @@ def _motion(prev: np.ndarray, pts: np.ndarray | None, grey: np.ndarray, row: np.
     return row, kept, carried
 
 
-def _beyond_overlay(m: np.ndarray, inl: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> np.ndarray:
+def _beyond_overlay(m: np.ndarray, inl: np.ndarray, p0: np.ndarray, p1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A still majority may be burned into the picture (a watermark, captions, a timestamp) while
     the scene behind it moves: when the points that did not agree with a still fit agree among
-    themselves on a real motion, and are at least half as many, that motion is the camera's."""
+    themselves on a real motion, and are at least half as many, that motion is the camera's.
+    Returns the fit and the mask of the points that agree with it."""
     if abs(m[0, 2]) > STILL_PX or abs(m[1, 2]) > STILL_PX or abs(m[0, 0] - 1) > 0.002:
-        return m
+        return m, inl
     rest = ~inl
     if rest.sum() < max(MIN_INLIERS, 0.5 * inl.sum()):
-        return m
+        return m, inl
     m2, inl2 = cv2.estimateAffinePartial2D(p0[rest], p1[rest], method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX, maxIters=500, confidence=0.99)
     if m2 is None or inl2 is None or int(inl2.sum()) < max(MIN_INLIERS, 0.5 * inl.sum()):
-        return m
-    return m2 if np.hypot(m2[0, 2], m2[1, 2]) > 4 * STILL_PX else m
+        return m, inl
+    if np.hypot(m2[0, 2], m2[1, 2]) <= 4 * STILL_PX:
+        return m, inl
+    used = np.zeros_like(inl)
+    used[np.flatnonzero(rest)[inl2.ravel().astype(bool)]] = True
+    return m2, used
 
 
 # --- the clip's camera -----------------------------------------------------------------------
@@ -212,12 +218,18 @@ def trajectory(motion: np.ndarray, t_s: np.ndarray, anchor: np.ndarray | None = 
     out = np.empty((n, 2, 3))
     if anchor is not None:
         where = _held(anchor)
+        dy = _filled(motion[:, DY], t_s, cut) if motion.shape[1] > DY else None
         shift = np.zeros(2)
-        for k in range(n):
+        for k in range(1, n):
             a, b, tx, ty = params[k]
-            x, y = where[k - 1] if k else where[0]
-            shift += (a * x - b * y + tx - x, b * x + a * y + ty - y)  # the background's motion there
+            x, y = where[k - 1]
+            shift[0] += a * x - b * y + tx - x  # the background's motion there
+            # Up and down: the background's own median vertical motion. (A similarity fitted to
+            # a parallax field takes the near ground's faster sideways flow for a zoom or a turn,
+            # which would make the athlete drift up or down the picture.)
+            shift[1] += dy[k] if dy is not None else b * x + a * y + ty - y
             out[k] = ((1.0, 0.0, -shift[0]), (0.0, 1.0, -shift[1]))
+        out[0] = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0))
         return out
     acc = np.eye(3)  # maps frame k -> frame 0
     for k in range(n):
@@ -229,6 +241,17 @@ def trajectory(motion: np.ndarray, t_s: np.ndarray, anchor: np.ndarray | None = 
             pass
         out[k] = acc[:2]
     return out
+
+
+def _filled(v: np.ndarray, t_s: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """A per-frame motion column with unknown frames interpolated from their neighbours, zero at
+    cuts and in the first frame."""
+    v = v.astype(np.float64).copy()
+    ok = np.isfinite(v)
+    v[~ok] = np.interp(t_s[~ok], t_s[ok], v[ok]) if ok.sum() >= 2 else 0.0
+    v[cut] = 0.0
+    v[0] = 0.0
+    return v
 
 
 def _held(points: np.ndarray) -> np.ndarray:

@@ -460,7 +460,8 @@ class Overlay:
         if travel in arrow and facing in arrow:
             head.append((f"moving {arrow[travel]}   facing {arrow[facing]}", sz.small, False))
         elif travel in depth and facing in depth:  # filmed from the front or behind
-            head.append((f"moving {depth[travel]}   facing {depth[facing]}", sz.small, False))
+            faces = {"toward_camera": "the camera", "away_from_camera": "away"}
+            head.append((f"moving {depth[travel]}   facing {faces[facing]}", sz.small, False))
         cadence = rep.get("gait", {}).get("cadence_spm")
         if cadence:
             head.append((f"{cadence:.0f} steps/min", sz.small, False))

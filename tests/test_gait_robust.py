@@ -251,3 +251,59 @@ def test_a_runner_coming_toward_the_camera_is_chosen_over_a_bystander() -> None:
     chosen = next(c for c in info["candidates"] if c["track"] == info["chosen_track"])
     assert chosen["size_change"] > 4 and abs(np.nanmedian(series.xy[:, L.LEFT_HIP, 0]) - 0.55) < 0.05
     assert "closer to the camera" in info["reason"]
+
+
+def _depth_runner(faces_camera: bool, toward: bool, cadence_spm: float = 170.0, seconds: float = 4.0) -> PoseSeries:
+    """A runner filmed from in front or behind: the body's size in the picture grows (coming
+    closer) or shrinks (going away) over time, the feet take turns being the nearer, lower one
+    once a step, the elbows are bent; the left shoulder is on the image right when they face
+    the camera, and their nose is nearer the camera than their ears."""
+    fps = 30.0
+    t = np.arange(0, seconds, 1 / fps)
+    n = len(t)
+    h = 0.3 * np.exp((0.15 if toward else -0.15) * t)  # shoulders to ankles, frame heights
+    phase = np.pi * t * cadence_spm / 60.0  # one stride = two steps
+    side = 1.0 if faces_camera else -1.0  # + : the athlete's left is the image right
+    aspect = 16 / 9
+    xy = np.full((n, 33, 2), np.nan)
+    cx, hip_y = 0.5, 0.45
+    def put(lm: int, dx: np.ndarray | float, y: np.ndarray) -> None:
+        xy[:, lm, 0] = cx + np.asarray(dx) * h / aspect
+        xy[:, lm, 1] = y
+    for s, sign in (("LEFT", 1.0), ("RIGHT", -1.0)):
+        put(L[f"{s}_SHOULDER"], side * sign * 0.12, hip_y - 0.3 * h)
+        put(L[f"{s}_HIP"], side * sign * 0.07, hip_y + 0 * h)
+        near = sign * np.sin(phase)  # + : this foot is the nearer one
+        ankle_y = hip_y + 0.7 * h + 0.12 * h * near - 0.05 * h * np.clip(-near, 0, None)
+        put(L[f"{s}_KNEE"], side * sign * 0.07, (hip_y + ankle_y) / 2)
+        put(L[f"{s}_ANKLE"], side * sign * 0.07, ankle_y)
+        put(L[f"{s}_HEEL"], side * sign * 0.07, ankle_y + 0.01 * h)
+        put(L[f"{s}_FOOT_INDEX"], side * sign * 0.075, ankle_y + 0.02 * h)
+        put(L[f"{s}_ELBOW"], side * sign * 0.15, hip_y - 0.12 * h)
+        put(L[f"{s}_WRIST"], side * sign * 0.1, hip_y - 0.15 * h)
+        put(L[f"{s}_EAR"], side * sign * 0.04, hip_y - 0.42 * h)
+    put(L.NOSE, 0.0, hip_y - 0.41 * h)
+    world = np.zeros((n, 33, 3))
+    world[:, :, :2] = (xy - xy[:, [L.LEFT_HIP, L.RIGHT_HIP]].mean(axis=1, keepdims=True)) / h[:, None, None]
+    world[:, L.NOSE, 2] = -0.1 if faces_camera else 0.1  # nearer the camera than the ears
+    for s, sign in (("LEFT", 1.0), ("RIGHT", -1.0)):  # forearms forward: elbows bent ~90°
+        world[:, L[f"{s}_WRIST"], :2] = world[:, L[f"{s}_ELBOW"], :2]
+        world[:, L[f"{s}_WRIST"], 2] = -0.25 * side
+        world[:, L[f"{s}_ELBOW"], 1] = world[:, L[f"{s}_SHOULDER"], 1] + 0.28
+        world[:, L[f"{s}_WRIST"], 1] = world[:, L[f"{s}_ELBOW"], 1]
+    vis = np.ones((n, 33))
+    return PoseSeries(xy.astype(np.float32), vis.astype(np.float32), world.astype(np.float32), t, 1920, 1080)
+
+
+@pytest.mark.parametrize(("faces_camera", "toward", "movement", "view"), [
+    (True, True, "forward_running", "front"),  # coming closer, facing the camera
+    (False, True, "backward_running", "back"),  # coming closer with the back to the camera: backwards
+    (False, False, "forward_running", "back"),  # going away, facing away
+])  # fmt: skip
+def test_front_and_rear_views_travel_along_the_line_of_sight(faces_camera: bool, toward: bool, movement: str, view: str) -> None:
+    g = _analyse(_depth_runner(faces_camera, toward))
+    assert g.axis == "depth" and g.view == view
+    assert g.travel == (1 if toward else -1) and g.facing == (1 if faces_camera else -1)
+    assert g.movement == movement, g.locomotion_signals
+    assert g.cadence_spm == pytest.approx(170, abs=6)
+    assert g.locomotion_signals["pelvis_phase"]["weight"] == 0.0 if "pelvis_phase" in g.locomotion_signals else True
