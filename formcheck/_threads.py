@@ -100,3 +100,28 @@ class Consumer(Generic[T]):
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+class Background(threading.Thread):
+    """`fn(*args)` in a thread; `result()` waits for it and returns it (or re-raises). Unless
+    `daemon`, Python waits for it at exit (after Ctrl-C, say): C++ code (Matplotlib's Agg,
+    SciPy) must not be stopped midway."""
+
+    def __init__(self, fn: Callable, *args: object, daemon: bool = False) -> None:
+        super().__init__(name="formcheck-background", daemon=daemon)
+        self._fn, self._args = fn, args
+        self._value: object = None
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = self._fn(*self._args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+            self._error = exc
+
+    def result(self) -> object:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value

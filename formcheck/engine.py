@@ -198,6 +198,15 @@ def _crossover_rate(strides: list[dict]) -> float | None:
     return 100.0 * sum(seen) / len(seen) if seen else None
 
 
+def _moving_frames(g: Gait, t: np.ndarray) -> np.ndarray:
+    """(T,) bool: frames in the clip's running or walking segments (all frames when it has none)."""
+    out = np.zeros(len(t), bool)
+    for seg in g.segments:
+        if seg["movement"].endswith(("_running", "_walking")):
+            out |= (t >= seg["start_s"] - 1e-6) & (t <= seg["end_s"] + 1e-6)
+    return out if out.any() else np.ones(len(t), bool)
+
+
 def _component_values(m: dict, g: Gait, series: PoseSeries, strides: list[dict]) -> dict[str, tuple[float | None, str | None]]:
     """(value, stride-table key) per component id; the key locates per-stride failures."""
     valid = [r for r in strides if r.get("valid")]
@@ -211,24 +220,27 @@ def _component_values(m: dict, g: Gait, series: PoseSeries, strides: list[dict])
     dur = float(series.t_s[-1] - series.t_s[0])
     means = [r["trunk_lean_deg"] for r in valid if r["trunk_lean_deg"] is not None]
     lean = m["trunk_lean_deg"]
-    during = _nanmed(lean[turned]) if turned.any() else None
-    outside = _nanmed(lean[~turned])
+    # Per-frame values come from the athlete's running (or walking) segments only: not from a
+    # set position, a turnaround or a pause.
+    moving = _moving_frames(g, series.t_s)
+    during = _nanmed(lean[turned & moving]) if (turned & moving).any() else None
+    outside = _nanmed(lean[~turned & moving])
     return {
-        "neck_angle": (_nanmed(m["neck_angle_deg"][~turned]), None),
+        "neck_angle": (_nanmed(m["neck_angle_deg"][~turned & moving]), None),
         "trunk_lean": (med("trunk_lean_deg"), "trunk_lean_deg"),
         "trunk_range": (med("trunk_range_deg"), "trunk_range_deg"),
         "trunk_variability": (float(np.std(means, ddof=1)) if len(means) >= 3 else None, None),
         "pelvic_drop": (med("pelvic_drop_deg"), "pelvic_drop_deg"),
         "lateral_sway": (med("lateral_sway_deg"), "lateral_sway_deg"),
         "amplitude": (med("arm_swing_deg"), "arm_swing_deg"),
-        "elbow": (_nanmed(m[f"elbow_flexion_{side}_deg"]), None),
+        "elbow": (_nanmed(m[f"elbow_flexion_{side}_deg"][moving]), None),
         "arm_leg_phase": (_arm_leg_offset(m, g, series, side), None),
         "step_length": (med("step_length_legs"), "step_length_legs"),
         "reach": (med("reach_legs"), "reach_legs"),
         "cadence": (g.cadence_spm, None),
         "stance_flexion": (med("knee_flexion_peak_deg"), "knee_flexion_peak_deg"),
         "contact_flexion": (med("knee_flexion_contact_deg"), "knee_flexion_contact_deg"),
-        "shoulder_drop": (_nanmed(m["shoulder_drop_ratio"][~turned]), None),
+        "shoulder_drop": (_nanmed(m["shoulder_drop_ratio"][~turned & moving]), None),
         "foot_width": (med("foot_width_hips"), "foot_width_hips"),
         "crossover": (_crossover_rate(valid), None),
         "looks_per_min": (len(runs) / dur * 60.0 if dur > 0 else None, None),

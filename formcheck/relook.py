@@ -14,6 +14,7 @@ the athlete); the look stops after `GIVE_UP_S` without one (they really left), a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 
 from formcheck import subject
+from formcheck._threads import Background as _Background
 from formcheck.landmarks import Landmark as L
 from formcheck.pose import DetectedPose, ModelInfo, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
@@ -37,6 +39,8 @@ MAX_LOOK_S = 10.0
 CROP_SIZES = 2.0
 #: A pose found is the athlete when its hips are within this many body sizes of the last ones.
 GATE_SIZES = 0.6
+#: Models looking at once (one per core: MediaPipe releases the GIL while it runs).
+WORKERS = 2
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,6 +51,7 @@ class _Look:
 
     edge: int
     order: list[int]
+    gap: int = 0  # the gap's first frame: both looks at one gap run in order, on one model
 
 
 def _box(xy: np.ndarray, vis: np.ndarray) -> np.ndarray | None:
@@ -86,9 +91,9 @@ def _looks(series: PoseSeries, skipped: np.ndarray) -> list[_Look]:
         if t[min(j, n - 1)] - t[max(i - 1, 0)] >= MIN_GAP_S:
             frames = [k for k in range(i, j) if missing[k]]
             if i > 0 and found[i - 1]:  # forward from the frame before the gap
-                looks.append(_Look(i - 1, frames[:max_n]))
+                looks.append(_Look(i - 1, frames[:max_n], i))
             if j < n and found[j]:  # backward from the frame after it
-                looks.append(_Look(j, frames[::-1][:max_n]))  # frames the first look found are skipped
+                looks.append(_Look(j, frames[::-1][:max_n], i))  # frames the first look found are skipped
         i = j
     return [lk for lk in looks if lk.order]
 
@@ -138,76 +143,129 @@ def second_look(clip: Path, info: VideoInfo, model: ModelInfo, series: PoseSerie
         r = regions[id(lk)]
         w = r[2] - r[0]
         bands[id(lk)] = np.clip(np.array([r[0] - w, 0.0, r[2] + w, 1.0]), 0.0, 1.0)
-    crops: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+    # The models load while the frames are read.
+    workers = min(WORKERS, len({lk.gap for lk in looks}))
+    models = _Background(lambda: [load_estimator(model, num_poses=2, video=False) for _ in range(workers)])
+    crops: dict[int, dict[int, tuple[np.ndarray, np.ndarray]]] = {id(lk): {} for lk in looks}
     last = max(wanted)
-    for n, (_, rgb) in enumerate(read_frames(clip, "rgb24", want=lambda k, _t: k in wanted, size=size, threads=False)):
-        if n > last:
-            break
-        if rgb is None or n not in wanted:
-            continue
-        h, w = rgb.shape[:2]
-        for lk in wanted[n]:
-            b = bands[id(lk)]
-            x0, x1 = int(b[0] * w), int(np.ceil(b[2] * w))
-            # Kept as JPEG: a backward look can hold ten seconds of frames (a few MB, not a GB).
-            ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, x0:x1]), [cv2.IMWRITE_JPEG_QUALITY, 92])
-            if ok:
-                crops[(id(lk), n)] = (jpeg, b)
-    fps = (len(series) - 1) / max(float(series.t_s[-1] - series.t_s[0]), 1e-6)
-    give_up = max(3, int(GIVE_UP_S * fps))
-    est = load_estimator(model, num_poses=2, video=False)
     try:
-        total = sum(len(lk.order) for lk in looks)
-        done = 0
-        for lk in looks:
-            region = regions[id(lk)]
-            hip = _hip(series.xy[lk.edge], aspect)
-            body = _size(series.xy[lk.edge])
-            misses, kept = 0, 0
-            for k in lk.order:
-                held = crops.pop((id(lk), k), None)
-                done += 1
-                if held is None or series.detected[k]:
-                    continue
-                strip, band = cv2.imdecode(held[0], cv2.IMREAD_UNCHANGED), held[1]
-                # The region, as pixels of the kept strip (which spans the band's width, full height).
-                hh, ww = strip.shape[:2]
-                bw = band[2] - band[0]
-                x0 = int(np.clip((region[0] - band[0]) / bw, 0, 1) * ww)
-                x1 = int(np.ceil(np.clip((region[2] - band[0]) / bw, 0, 1) * ww))
-                y0, y1 = int(region[1] * hh), int(np.ceil(region[3] * hh))
-                if x1 - x0 < 16 or y1 - y0 < 16:
-                    break  # the athlete walked out of what was kept
-                used = np.array([band[0] + x0 / ww * bw, y0 / hh, band[0] + x1 / ww * bw, y1 / hh])
-                crop = np.ascontiguousarray(strip[y0:y1, x0:x1])
-                result["frames_looked_at"] += 1
-                found = [_to_frame(p, used) for p in subject.distinct(est.estimate(crop, 0))]
-                best, best_d = None, np.inf
-                for p in found:
-                    d = float(np.linalg.norm(_hip(p.xy, aspect) - hip))
-                    if np.isfinite(d) and d < best_d:
-                        best, best_d = p, d
-                # Until the look has found the athlete once, anyone in the crop is nearest: the
-                # pose at the edge may be a stray detection (the model's first guess at a small figure).
-                gate = GATE_SIZES * (body if np.isfinite(body) and body > 0 else 0.3) if kept else np.inf
-                if best is None or best_d > gate:
-                    misses += 1
-                    if misses >= give_up:
-                        break
-                    continue
-                misses = 0
-                series.xy[k], series.visibility[k], series.world[k] = best.xy, best.visibility, best.world
-                hip = _hip(best.xy, aspect)
-                box = _box(best.xy, best.visibility)
-                if box is not None:  # the crop follows the athlete
-                    region = _crop_region(box, aspect)
-                body = _size(best.xy) if np.isfinite(_size(best.xy)) else body
-                result["frames_found"] += 1
-                kept += 1
-                if progress:
-                    progress("relook", done, total)
-            for key in [key for key in crops if key[0] == id(lk)]:  # frames past where it stopped
-                del crops[key]
+        for n, (_, rgb) in enumerate(read_frames(clip, "rgb24", want=lambda k, _t: k in wanted, size=size, threads=False)):
+            if n > last:
+                break
+            if rgb is None or n not in wanted:
+                continue
+            h, w = rgb.shape[:2]
+            for lk in wanted[n]:
+                b = bands[id(lk)]
+                x0, x1 = int(b[0] * w), int(np.ceil(b[2] * w))
+                # Kept as JPEG: a backward look can hold ten seconds of frames (a few MB, not a GB).
+                ok, jpeg = cv2.imencode(".jpg", np.ascontiguousarray(rgb[:, x0:x1]), [cv2.IMWRITE_JPEG_QUALITY, 92])
+                if ok:
+                    crops[id(lk)][n] = (jpeg, b)
+    except BaseException:
+        for est in models.result():
+            est.close()
+        raise
+    estimators = models.result()
+    fps = (len(series) - 1) / max(float(series.t_s[-1] - series.t_s[0]), 1e-6)
+    ctx = _Run(series, aspect, max(3, int(GIVE_UP_S * fps)), sum(len(lk.order) for lk in looks), progress)
+    # The gaps are independent (each look stays inside its own gap), so they are shared out
+    # between two models on the two cores; the two looks of one gap run in order on one model,
+    # as the second skips what the first found: the same result as one model doing all.
+    gaps: dict[int, list[_Look]] = {}
+    for lk in looks:
+        gaps.setdefault(lk.gap, []).append(lk)
+    queue = sorted(gaps.values(), key=lambda g: -sum(len(lk.order) for lk in g))  # longest first
+    lock = threading.Lock()
+
+    def work(est: object) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                group = queue.pop(0)
+            for lk in group:
+                _look(lk, est, regions[id(lk)], crops.pop(id(lk)), ctx)
+
+    try:
+        threads = [_Background(work, est) for est in estimators]
+        for th in threads:
+            th.result()
     finally:
-        est.close()
+        for est in estimators:
+            est.close()
+    result["frames_looked_at"], result["frames_found"] = ctx.looked, ctx.found
     return result
+
+
+@dataclass
+class _Run:
+    """What all the looks share: the series they fill in and the tallies (under a lock)."""
+
+    series: PoseSeries
+    aspect: float
+    give_up: int
+    total: int
+    progress: Progress | None
+    looked: int = 0
+    found: int = 0
+    done: int = 0
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+
+    def tally(self, looked: int = 0, found: int = 0, done: int = 0) -> None:
+        with self.lock:
+            self.looked, self.found, self.done = self.looked + looked, self.found + found, self.done + done
+            if found and self.progress:
+                self.progress("relook", self.done, self.total)
+
+
+def _look(lk: _Look, est: object, region: np.ndarray, crops: dict[int, tuple[np.ndarray, np.ndarray]], ctx: _Run) -> None:
+    """One look, outward from its edge: each kept crop given to the model, the athlete taken
+    where found (near where they were last), until `give_up` frames in a row without them."""
+    series, aspect = ctx.series, ctx.aspect
+    hip = _hip(series.xy[lk.edge], aspect)
+    body = _size(series.xy[lk.edge])
+    misses, kept = 0, 0
+    for k in lk.order:
+        held = crops.pop(k, None)
+        if held is None or series.detected[k]:
+            ctx.tally(done=1)
+            continue
+        strip, band = cv2.imdecode(held[0], cv2.IMREAD_UNCHANGED), held[1]
+        # The region, as pixels of the kept strip (which spans the band's width, full height).
+        hh, ww = strip.shape[:2]
+        bw = band[2] - band[0]
+        x0 = int(np.clip((region[0] - band[0]) / bw, 0, 1) * ww)
+        x1 = int(np.ceil(np.clip((region[2] - band[0]) / bw, 0, 1) * ww))
+        y0, y1 = int(region[1] * hh), int(np.ceil(region[3] * hh))
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            ctx.tally(done=1)
+            return  # the athlete walked out of what was kept
+        used = np.array([band[0] + x0 / ww * bw, y0 / hh, band[0] + x1 / ww * bw, y1 / hh])
+        crop = np.ascontiguousarray(strip[y0:y1, x0:x1])
+        found = [_to_frame(p, used) for p in subject.distinct(est.estimate(crop, 0))]
+        best, best_d = None, np.inf
+        for p in found:
+            d = float(np.linalg.norm(_hip(p.xy, aspect) - hip))
+            if np.isfinite(d) and d < best_d:
+                best, best_d = p, d
+        # Until the look has found the athlete once, anyone in the crop is nearest: the
+        # pose at the edge may be a stray detection (the model's first guess at a small figure).
+        gate = GATE_SIZES * (body if np.isfinite(body) and body > 0 else 0.3) if kept else np.inf
+        if best is None or best_d > gate:
+            ctx.tally(looked=1, done=1)
+            misses += 1
+            if misses >= ctx.give_up:
+                return
+            continue
+        misses = 0
+        series.xy[k], series.visibility[k], series.world[k] = best.xy, best.visibility, best.world
+        hip = _hip(best.xy, aspect)
+        box = _box(best.xy, best.visibility)
+        if box is not None:  # the crop follows the athlete
+            region = _crop_region(box, aspect)
+        body = _size(best.xy) if np.isfinite(_size(best.xy)) else body
+        kept += 1
+        ctx.tally(looked=1, found=1, done=1)

@@ -66,3 +66,15 @@ def test_rates_are_not_judged_on_slowed_playback() -> None:
     assert "slowed playback" in engine._not_assessed(comps["cadence"], ctx, 70.0)
     assert engine._not_assessed(comps["trunk_lean"], ctx, 7.0) is None
     assert {c.id for c in comps.values() if c.real_time} == {"cadence", "looks_per_min", "ramp_time"}
+
+
+def test_per_frame_cues_come_from_the_running_segments() -> None:
+    """A set position then running: the crouch's frames are not the running's posture."""
+    g = engine.Gait(1, 1.0, -1, "image", 1.0, 1.0, 0.3, "side", "right")
+    g.segments = [{"start_s": 0.0, "end_s": 1.9, "movement": "stationary"},
+                  {"start_s": 2.0, "end_s": 3.9, "movement": "backward_running"}]  # fmt: skip
+    t = np.arange(40) / 10.0
+    moving = engine._moving_frames(g, t)
+    assert not moving[:20].any() and moving[20:].all()
+    g.segments = [{"start_s": 0.0, "end_s": 3.9, "movement": "stationary"}]
+    assert engine._moving_frames(g, t).all()  # nothing runs: every frame counts
