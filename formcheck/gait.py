@@ -216,23 +216,24 @@ def foot_points(p: np.ndarray, side: str) -> np.ndarray:
     return np.where(np.isfinite(mid), mid, ankle)
 
 
-def spread_signal(p: np.ndarray, leg: float) -> np.ndarray:
-    """(T,) left minus right foot x in leg lengths (ankle and foot averaged); NaN where unseen."""
-    d = [p[:, L[f"LEFT_{k}"], 0] - p[:, L[f"RIGHT_{k}"], 0] for k in ("ANKLE", "HEEL", "FOOT_INDEX")]
-    d = np.stack(d, 1)
+def _foot_difference(p: np.ndarray, leg: float, coord: int) -> np.ndarray:
+    """(T,) left minus right foot (ankle, heel, toe averaged) in image coordinate `coord`
+    (0 = x, 1 = y), in leg lengths; NaN where unseen."""
+    d = np.stack([p[:, L[f"LEFT_{k}"], coord] - p[:, L[f"RIGHT_{k}"], coord] for k in ("ANKLE", "HEEL", "FOOT_INDEX")], 1)
     cnt = np.isfinite(d).sum(1)
     mean = np.nansum(np.nan_to_num(d), 1) / np.maximum(cnt, 1)
     return np.where(cnt > 0, mean / leg, np.nan)
+
+
+def spread_signal(p: np.ndarray, leg: float) -> np.ndarray:
+    """(T,) left minus right foot x in leg lengths (ankle and foot averaged); NaN where unseen."""
+    return _foot_difference(p, leg, 0)
 
 
 def depth_spread_signal(p: np.ndarray, leg: float) -> np.ndarray:
     """(T,) left minus right foot image y in leg lengths: filmed from the front or behind, the
     feet take turns being the nearer (lower in the picture) one, once per step."""
-    d = [p[:, L[f"LEFT_{k}"], 1] - p[:, L[f"RIGHT_{k}"], 1] for k in ("ANKLE", "HEEL", "FOOT_INDEX")]
-    d = np.stack(d, 1)
-    cnt = np.isfinite(d).sum(1)
-    mean = np.nansum(np.nan_to_num(d), 1) / np.maximum(cnt, 1)
-    return np.where(cnt > 0, mean / leg, np.nan)
+    return _foot_difference(p, leg, 1)
 
 
 def body_scale(p: np.ndarray) -> np.ndarray:
@@ -320,18 +321,17 @@ def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarra
              win_s: float, treadmill: bool, dead: float, opts: GaitOptions) -> list[dict]:  # fmt: skip
     """Overlapping windows (hop = half a window): presence, speed along the axis (`pos` / `leg`
     per second), facing, stepping."""
-    hip_x = pos
     out = []
     hop = win_s / 2
     start = float(t[0])
     end_t = float(t[-1])
     while True:
         sel = (t >= start) & (t < start + win_s)
-        ok = sel & np.isfinite(hip_x)
+        ok = sel & np.isfinite(pos)
         frac = ok.sum() / max(sel.sum(), 1)
         speed = float("nan")
         if ok.sum() >= 5 and np.ptp(t[ok]) > 0.3 * win_s:
-            speed = float(np.polyfit(t[ok], hip_x[ok], 1)[0]) / leg
+            speed = float(np.polyfit(t[ok], pos[ok], 1)[0]) / leg
         sp = np.abs(spread[sel])
         sp = sp[np.isfinite(sp)]
         cyc = float(np.percentile(sp, 90) - np.percentile(sp, 10)) if sp.size >= 5 else 0.0
