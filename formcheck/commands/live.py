@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
-import numpy as np
 
 from formcheck.console import Bars, error_line, fail, quiet_native_stderr
-
-if TYPE_CHECKING:
-    from formcheck.live import LiveResult
 
 
 @click.command()
@@ -120,32 +115,9 @@ def command(
             bars.close()
             fail(exc, verbose, where)
         bars.close()
-    _summary(result)
+    for line in live.summary_lines(result):
+        click.echo(line)
     for exc in result.errors:
         click.echo(f"error: {error_line(exc, where)}", err=True)
     if result.errors:
         sys.exit(1)
-
-
-def _summary(result: LiveResult) -> None:
-    lat = result.latency_ms
-    timing = (
-        f"; latency median {np.percentile(lat, 50):.0f} ms, p95 {np.percentile(lat, 95):.0f} ms"
-        if lat.size
-        else ""
-    )
-    click.echo(
-        f"live: {result.frames_processed} frames shown of {result.frames_captured} captured "
-        f"({result.frames_dropped} dropped) in {result.elapsed_s:.1f} s ({result.fps:.1f} frames/s)"
-        f"{timing}; ended: {result.end}"
-    )
-    if result.recording is not None:
-        click.echo(f"recording: {result.recording} ({result.recorded_frames} frames)")
-    for snap in result.snapshots:
-        click.echo(f"snapshot: {snap}")
-    if result.report is not None:
-        rep = result.report.report
-        o = rep["overall"]
-        score = f"{o['score']:.0f}/100 ({o['grade']})" if o["score"] is not None else f"not graded — {o['summary'].removeprefix('Not graded: ')}"
-        click.echo(f"report: {rep['movement']['type'].replace('_', ' ')}; form {score}")
-        click.echo(f"results: {result.report.out_dir}/report.html")
