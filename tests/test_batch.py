@@ -20,7 +20,8 @@ from browser import chromium, console_errors
 from conftest import run_cli, sample
 from selenium.webdriver.common.by import By
 
-from formcheck.batch import BatchOptions, _conflicts, athlete_of, discover, finished_result, plan
+from formcheck.batch import BatchOptions, athlete_of, discover, finished_result, plan
+from formcheck.batch.discovery import _conflicts
 from formcheck.pose import find_model
 
 MAY_1 = 1714557600.0  # 2024-05-01T10:00:00Z
