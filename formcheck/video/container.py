@@ -13,7 +13,6 @@ from formcheck.errors import VideoError
 from formcheck.series import VideoInfo
 from formcheck.video.image import _rotation_cw
 
-
 _READ_HINT = "check that it is a complete video file (mp4, mov, mkv, webm, avi) and export it again"
 
 
