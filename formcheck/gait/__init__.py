@@ -52,14 +52,8 @@ from formcheck.gait.period import masked_autocorrelation, step_period
 from formcheck.gait.result import SIDES, Contact, Gait
 from formcheck.gait.segments import travel_threshold
 from formcheck.gait.signals import (
-    body_scale,
-    depth_facing_series,
-    depth_spread_signal,
-    facing_series,
-    foot_points,
-    leg_length,
-    spread_signal,
-)
+    body_scale, depth_facing_series, depth_spread_signal, facing_series, foot_points, leg_length, spread_signal,
+)  # fmt: skip
 from formcheck.gait.view import camera_view
 
 __all__ = [

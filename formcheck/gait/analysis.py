@@ -14,13 +14,8 @@ from formcheck.gait.period import step_period
 from formcheck.gait.result import Gait
 from formcheck.gait.segments import _frame_kinds, _segments, _windows, travel_threshold
 from formcheck.gait.signals import (
-    body_scale,
-    depth_facing_series,
-    depth_spread_signal,
-    facing_series,
-    leg_length,
-    spread_signal,
-)
+    body_scale, depth_facing_series, depth_spread_signal, facing_series, leg_length, spread_signal,
+)  # fmt: skip
 from formcheck.gait.treadmill import _belt_velocity, _body_travel
 from formcheck.gait.view import camera_view
 from formcheck.landmarks import Landmark as L

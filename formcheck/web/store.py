@@ -22,14 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from formcheck.web.records import (
-    DB_NAME,
-    JOBS_DIR,
-    SCHEMA_VERSION,
-    JobDatabase,
-    JobFolders,
-    is_job_id,
-    new_job_id,
-)
+    DB_NAME, JOBS_DIR, SCHEMA_VERSION, JobDatabase, JobFolders, is_job_id, new_job_id,
+)  # fmt: skip
 from formcheck.web.recovery import MAX_ATTEMPTS, JobRecovery
 
 __all__ = [
