@@ -1,7 +1,13 @@
 """`formcheck serve`: the upload web app for athletes and coaches.
 
-    app.py       the FastAPI application: JSON API, pages, security middleware
-    store.py     the job table in SQLite (the durable queue) and the job folders on disk
+    app.py       the FastAPI application: the routes, the static files, security middleware
+    api.py       the JSON API's routes;  models.py  its models (the OpenAPI schema)
+    pages.py     the HTML pages and the error pages
+    state.py     `Web`, the state the routes share, and how a job looks to them
+    options.py   `ServeOptions`, how `formcheck serve` runs
+    store.py     the durable queue: the jobs and the workers' leases on them
+    records.py   the store's files: the SQLite database and the job folders
+    recovery.py  re-queueing or failing what stopped workers left, removing orphan folders
     uploads.py   streaming multipart uploads to disk with a size limit; the video check
     pool.py      the worker processes, supervised by the server
     worker.py    one worker process: claims queued jobs and runs `pipeline.analyze`

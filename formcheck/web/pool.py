@@ -66,11 +66,11 @@ class WorkerPool:
                 continue
             code = proc.returncode
             if code == 0:  # stopped from outside with SIGTERM: not the clip's fault
-                requeued = self.store.requeue_worker_jobs(proc.pid)
+                requeued = self.store.recovery.requeue_worker_jobs(proc.pid)
                 log.info("worker %d stopped; %d job(s) queued again; restarting it", proc.pid, requeued)
             else:
                 how = f"signal {-code}" if code < 0 else f"exit code {code}"
-                failed = self.store.fail_worker_jobs(
+                failed = self.store.recovery.fail_worker_jobs(
                     proc.pid,
                     f"the analysis process stopped unexpectedly ({how}) — try again; if it happens "
                     "again, export the clip again or send a shorter one",
@@ -94,7 +94,7 @@ class WorkerPool:
                 proc.kill()
                 proc.wait()
         self._procs = [None] * self.count
-        requeued = self.store.requeue_stopped()
+        requeued = self.store.recovery.requeue_stopped()
         if requeued:
             log.info("%d interrupted job(s) will run again at the next start", requeued)
 

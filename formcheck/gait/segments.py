@@ -1,0 +1,118 @@
+"""Overlapping windows over the clip (in view, standing, travelling) and the segments they make:
+not in view, stationary, turning, or locomotion with its own facing and travel."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from formcheck.gait.arrays import _nanmedian, _runs, _sign
+from formcheck.gait.options import GaitOptions
+from formcheck.gait.result import Gait
+
+
+def travel_threshold(step_s: float | None, opts: GaitOptions) -> float:
+    """Hip speed (leg lengths / s) below which the athlete does not travel in the image: the
+    absolute floor, or 0.15 leg lengths a step when that is less (slowed playback moves slowly
+    in clip time but covers as much ground per step)."""
+    if not step_s:
+        return opts.stationary_speed_legs_s
+    return min(opts.stationary_speed_legs_s, 0.15 / step_s)
+
+
+def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray, leg: float,
+             win_s: float, treadmill: bool, dead: float, opts: GaitOptions) -> list[dict]:  # fmt: skip
+    """Overlapping windows (hop = half a window): presence, speed along the axis (`pos` / `leg`
+    per second), facing, stepping."""
+    out = []
+    hop = win_s / 2
+    start = float(t[0])
+    end_t = float(t[-1])
+    while True:
+        sel = (t >= start) & (t < start + win_s)
+        ok = sel & np.isfinite(pos)
+        frac = ok.sum() / max(sel.sum(), 1)
+        speed = float("nan")
+        if ok.sum() >= 5 and np.ptp(t[ok]) > 0.3 * win_s:
+            speed = float(np.polyfit(t[ok], pos[ok], 1)[0]) / leg
+        sp = np.abs(spread[sel])
+        sp = sp[np.isfinite(sp)]
+        cyc = float(np.percentile(sp, 90) - np.percentile(sp, 10)) if sp.size >= 5 else 0.0
+        travel = _sign(speed, dead)
+        stepping = cyc >= opts.min_cycle_range
+        if frac < 0.5 or not np.isfinite(speed):
+            kind = "not_in_view"
+        elif stepping and (travel or treadmill):
+            kind = "locomotion"
+        else:
+            kind = "stationary"
+        out.append({"start_s": round(start, 3), "end_s": round(min(start + win_s, end_t), 3),
+                    "facing": _sign(_nanmedian(face[sel]), 0.2), "travel": travel,
+                    "speed_legs_s": None if not np.isfinite(speed) else round(speed, 3),
+                    "kind": kind})  # fmt: skip
+        if start + win_s >= end_t:
+            break
+        start += hop
+    return out
+
+
+def _frame_kinds(t: np.ndarray, windows: list[dict]) -> np.ndarray:
+    """Each frame takes the kind of the window whose centre is nearest."""
+    centres = np.array([(w["start_s"] + w["end_s"]) / 2 for w in windows])
+    idx = np.abs(t[:, None] - centres[None, :]).argmin(1)
+    return np.array([windows[i]["kind"] for i in idx])
+
+
+def _segments(g: Gait, t: np.ndarray, windows: list[dict], present: np.ndarray) -> list[dict]:
+    """The clip as a sequence of segments: not in view, stationary, turning, or locomotion with
+    its own facing and travel (a walk-up, then backwards running; a turnaround)."""
+    segs: list[dict] = []
+    for w in windows:
+        kind = w["kind"]
+        fac, trav = w["facing"], (w["travel"] if g.travel_source == "image" else g.travel)
+        if kind == "locomotion":
+            if g.locomotion not in ("running", "walking"):
+                kind = "other"
+            elif fac == 0 or trav == 0:
+                kind = "turning"
+            else:
+                kind = f"{'backward' if fac == -trav else 'forward'}_{g.locomotion}"
+        w["_label"] = (kind, fac, trav)
+    # Out of view: the frames of every absence of 0.3 s or more, exactly. Every other frame takes
+    # the label of the nearest window centre that saw the athlete; runs of one label are segments.
+    absent = np.zeros(len(t), bool)
+    for a, b in _runs(~present):
+        if t[min(b, len(t) - 1)] - t[max(a - 1, 0)] >= 0.3 or a == 0 or b == len(t):
+            absent[a:b] = True
+    seen = [k for k, w in enumerate(windows) if w["kind"] != "not_in_view"]
+    centres = np.array([(windows[k]["start_s"] + windows[k]["end_s"]) / 2 for k in seen])
+    if seen:
+        idx = np.array(seen)[np.abs(t[:, None] - centres[None, :]).argmin(1)]
+        labels = ["not_in_view" if absent[i] else windows[idx[i]]["_label"][0] for i in range(len(t))]
+    else:
+        idx = np.zeros(len(t), int)
+        labels = ["not_in_view" if absent[i] else "other" for i in range(len(t))]
+    for i, lab in enumerate(labels):
+        w = windows[idx[i]]
+        if segs and segs[-1]["movement"] == lab:
+            segs[-1]["end_s"] = round(float(t[i]), 3)
+        else:
+            segs.append({"start_s": round(float(t[i]), 3), "end_s": round(float(t[i]), 3), "movement": lab,
+                         "facing": w["_label"][1], "travel": w["_label"][2]})  # fmt: skip
+    for w in windows:
+        w.pop("_label", None)
+    # A pause between two stretches of travel the other way round is a turnaround.
+    for k in range(1, len(segs) - 1):
+        a, b, c = segs[k - 1], segs[k], segs[k + 1]
+        moving = ("_running", "_walking", "turning")
+        if b["movement"] in ("stationary", "other") and a["movement"].endswith(moving) and c["movement"].endswith(moving):
+            if a["travel"] * c["travel"] < 0 or a["facing"] * c["facing"] < 0:
+                b["movement"] = "turning"
+    out: list[dict] = []
+    for s in segs:
+        conf = g.locomotion_confidence if s["movement"].endswith(("_running", "_walking")) else 0.5
+        s["confidence"] = round(conf, 3)
+        if out and out[-1]["movement"] == s["movement"]:
+            out[-1]["end_s"] = s["end_s"]
+        else:
+            out.append(s)
+    return out
