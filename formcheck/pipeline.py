@@ -186,24 +186,28 @@ def render_video(
 ) -> int:
     """Pass 2: draw the overlay on every frame and encode H.264. Returns the frames written.
 
+    The video's frames are the overlay's canvas: the picture, with the timeline strip on rows
+    added below it (`Overlay.canvas_size`).
+
     Along the way, keeps the overlaid key frames the report shows in `keys`: no extra decoding.
     """
     from formcheck import render
 
-    overlay = overlay or render.Overlay(clean, rep, *video_size(info.width, info.height))
+    overlay = overlay or render.Overlay(clean, rep, *video_size(info.width, info.height), strip_below=True)
     total = len(clean)
-    size = (overlay.w, overlay.h)
-    with VideoSink(dest, *size, info.fps) as sink:
+    size = (overlay.w, overlay.h)  # the picture's; the video's frames may have the strip's rows below
+    with VideoSink(dest, *overlay.canvas_size, info.fps) as sink:
         writer: Consumer[tuple[np.ndarray, float]] = Consumer(lambda item: sink.write(*item), maxsize=3)
         i = 0
         try:
             for t_s, bgr in prefetch(read_frames(clip, "bgr24", size=size), maxsize=3):
                 if i >= total:
                     break
-                overlay.draw(bgr, i)
+                frame = overlay.canvas(bgr)
+                overlay.draw(frame, i)
                 if keys is not None and keys.wants(i):
-                    keys.offer(i, bgr)
-                writer.submit((bgr, float(clean.t_s[i])))
+                    keys.annotate(frame, i)
+                writer.submit((frame, float(clean.t_s[i])))
                 i += 1
                 if i % TRIM_EVERY_FRAMES == 0:  # hand freed frame buffers back: memory stays flat
                     memory.release()
@@ -212,6 +216,19 @@ def render_video(
         finally:
             writer.close()
         return sink.frames
+
+
+def _overlay_and_keys(
+    clean: PoseSeries, rep: dict, size: tuple[int, int]
+) -> tuple[render.Overlay, render.KeyFrames]:
+    """The annotated video's overlay for pictures of `size` (the timeline strip on rows below the
+    picture) and the picker of the report's key frames, whose crops are cut from the picture
+    (also when taken from annotated.mp4)."""
+    from formcheck import render, report
+
+    overlay = render.Overlay(clean, rep, *size, strip_below=True)
+    plan = report.plan_indices(report.key_frame_plan(rep, clean))
+    return overlay, render.KeyFrames(*plan, overlay.boxes, picture_h=overlay.h)
 
 
 def _prepare_dir(out_root: Path, stem: str) -> Path:
@@ -321,8 +338,7 @@ def analyze(
     clean, rep = engine.evaluate(raw, meta, profile)
     tmp = _prepare_dir(out_root, clip.stem)
     try:
-        overlay = render.Overlay(clean, rep, *video_size(info.width, info.height, options.video_max_side))
-        keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
+        overlay, keys = _overlay_and_keys(clean, rep, video_size(info.width, info.height, options.video_max_side))
         plots = _Background(report.plots_for, rep, clean)  # drawn while the video pass runs
         if options.video:
             written = render_video(clip, tmp / "annotated.mp4", info, clean, rep, progress, overlay, keys)
@@ -375,8 +391,7 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
     tmp = _prepare_dir(result_dir.parent, result_dir.name)
     try:
         video = result_dir / "annotated.mp4"
-        overlay = render.Overlay(clean, rep, *video_size(clean.width, clean.height))
-        keys = render.KeyFrames(*report.plan_indices(report.key_frame_plan(rep, clean)), overlay.boxes)
+        overlay, keys = _overlay_and_keys(clean, rep, video_size(clean.width, clean.height))
         source = Path(meta["input"]["path"])
         try:  # key frames from the original clip if it is still there, else from the video
             if source.is_file() and file_sha256(source) == meta["input"].get("sha256"):
