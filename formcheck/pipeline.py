@@ -27,7 +27,7 @@ from formcheck._threads import Background as _Background, Consumer, prefetch
 from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.cues import load_profile
 from formcheck.pose import ModelInfo, find_model
-from formcheck.series import PoseSeries, VideoInfo, load_npz, save_npz
+from formcheck.series import PoseSeries, VideoInfo, interpolate_skipped, load_npz, save_npz
 from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames
 
 if TYPE_CHECKING:
@@ -105,33 +105,6 @@ TRIM_EVERY_FRAMES = 60
 #: Shorter clips cannot show a step; they are refused with a clear message.
 MIN_FRAMES = 8
 MIN_DURATION_S = 0.5
-def interpolate_skipped(series: PoseSeries, skipped: np.ndarray) -> None:
-    """Fill frames the model skipped by linear interpolation in time between analysed frames.
-
-    Only runs of skipped frames with an analysed, detected frame on each side are filled.
-    """
-    if not skipped.any():
-        return
-    known = ~skipped & series.detected
-    idx = np.flatnonzero(known)
-    if len(idx) < 2:
-        return
-    fill = skipped & (np.arange(len(series)) > idx[0]) & (np.arange(len(series)) < idx[-1])
-    # A skipped frame is filled only when the analysed frames around it both have a pose.
-    prev = np.maximum.accumulate(np.where(~skipped, np.arange(len(series)), -1))
-    nxt = np.minimum.accumulate(np.where(~skipped, np.arange(len(series)), len(series))[::-1])[::-1]
-    ok_prev = np.zeros(len(series), bool)
-    ok_next = np.zeros(len(series), bool)
-    ok_prev[prev >= 0] = series.detected[prev[prev >= 0]]
-    ok_next[nxt < len(series)] = series.detected[nxt[nxt < len(series)]]
-    fill &= ok_prev & ok_next
-    if not fill.any():
-        return
-    t = series.t_s
-    for arr in (series.xy, series.visibility, series.world):
-        flat = arr.reshape(len(series), -1)
-        for j in range(flat.shape[1]):
-            flat[fill, j] = np.interp(t[fill], t[idx], flat[idx, j])
 
 
 #: Clips up to this long load the engine's libraries (about 100 MB) while the model runs; longer

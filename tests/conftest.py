@@ -20,6 +20,15 @@ def sample(prefix: str) -> Path:
     return found[0]
 
 
+
+def annotated_size_ok(size: tuple[int, int], picture: tuple[int, int]) -> bool:
+    """The annotated video's (width, height) is the `picture` with the timeline strip's rows added
+    below it (issue 18: the strip never covers the picture): the same width, an even height, and
+    at most about a third of the picture's height more."""
+    (w, h), (pw, ph) = size, picture
+    return w == pw and h % 2 == 0 and ph <= h <= ph + ph // 3
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `python -m formcheck ARGS` as a real process; stdin closed, stderr not a terminal."""
     full_env = {**os.environ, **(env or {})}

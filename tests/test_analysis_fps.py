@@ -23,7 +23,7 @@ from formcheck.clean import _foot_spread, repair_leg_swaps
 from formcheck.engine import evaluate, load_profile
 from formcheck.landmarks import Landmark as L
 from formcheck.landmarks import mirror_index
-from formcheck.pipeline import interpolate_skipped
+from formcheck.series import interpolate_skipped
 from formcheck.series import PoseSeries
 from formcheck.synthetic import GaitSpec, generate, meta_for
 
