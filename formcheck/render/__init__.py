@@ -21,7 +21,7 @@ from formcheck.render.overlay import Overlay
 from formcheck.render.panel import PanelArt
 from formcheck.render.scene import Annotator, Pose, PoseAnnotator, Scene, short_label
 from formcheck.render.skeleton import Skeleton, paint_skeleton
-from formcheck.render.sprites import Glyphs, Labels, Sprite, font, status_icon, text_image
+from formcheck.render.sprites import Labels, Sprite, font, status_icon, text_image
 from formcheck.render.strip import StripArt
 from formcheck.render.style import (
     BODIES,
@@ -52,7 +52,6 @@ __all__ = [
     "ArmSwing",
     "ContactMarkers",
     "DrawStyle",
-    "Glyphs",
     "Hud",
     "KeyFrames",
     "KneeFlexion",

@@ -115,9 +115,6 @@ class Labels:
         self.draw(img, text, x, y)
 
 
-#: The earlier name of `Labels` (formcheck.live uses it).
-Glyphs = Labels
-
 
 def status_icon(status: str, size_px: int) -> Sprite:
     """A round badge in the status colour with a mark: ✓ good, – fair, ✕ poor (not colour alone)."""
