@@ -28,7 +28,7 @@ from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.cues import load_profile
 from formcheck.pose import ModelInfo, find_model
 from formcheck.series import PoseSeries, VideoInfo, interpolate_skipped, load_npz, save_npz
-from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames
+from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames, sizes_of_width
 
 if TYPE_CHECKING:
     from formcheck import render
@@ -204,6 +204,17 @@ def _overlay_and_keys(
     return overlay, render.KeyFrames(*plan, overlay.boxes, picture_h=overlay.h)
 
 
+def _keys_for_video(video: Path, clean: PoseSeries, rep: dict) -> render.KeyFrames | None:
+    """The key-frame picker for crops cut from an annotated video made at any size (whatever
+    `--video-max-side` it was made with): the picture size whose canvas is the video's."""
+    made = probe(video)
+    for size in sizes_of_width(clean.width, clean.height, made.width):
+        overlay, keys = _overlay_and_keys(clean, rep, size)
+        if overlay.canvas_size == (made.width, made.height):
+            return keys
+    return None
+
+
 def _prepare_dir(out_root: Path, stem: str) -> Path:
     try:
         out_root.mkdir(parents=True, exist_ok=True)
@@ -370,6 +381,7 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
             if source.is_file() and file_sha256(source) == meta["input"].get("sha256"):
                 render.grab_key_frames(source, keys, overlay, clean.t_s)
             elif video.is_file():
+                keys = _keys_for_video(video, clean, rep) or keys
                 render.grab_key_frames(video, keys, None, clean.t_s)
         except FormcheckError:
             keys.images.clear()  # a damaged file only costs the pictures, not the new report

@@ -273,3 +273,29 @@ def test_a_clip_level_cue_keeps_its_band_in_every_frame() -> None:
         "forward_lean": ["good", "fair", "good"],
         "knee_bend": ["not_assessed"] * 3,
     }
+
+
+def _jpegs(page: Path) -> list[np.ndarray]:
+    """The JPEG key frames a report page embeds, decoded (BGR), in page order."""
+    found = re.findall(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", page.read_text())
+    return [cv2.imdecode(np.frombuffer(base64.b64decode(b), np.uint8), cv2.IMREAD_COLOR) for b in found]
+
+
+def test_rescore_cuts_key_frames_from_a_video_of_any_size(tmp_path: Path) -> None:
+    """With the original clip gone, rescore takes the key frames from annotated.mp4, cutting the
+    athlete's crops from its picture whatever `--video-max-side` it was made at (here half the
+    clip's size, the timeline strip's rows below): the same pictures as analyze kept."""
+    clip = tmp_path / "walk.mp4"
+    shutil.copy(sample("backward"), clip)
+    proc = run_cli("analyze", str(clip), "-o", str(tmp_path / "out"), "--video-max-side", "480")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out" / "walk"
+    before = _jpegs(out / "report.html")
+    clip.unlink()
+    proc = run_cli("rescore", str(out))
+    assert proc.returncode == 0, proc.stderr
+    after = _jpegs(out / "report.html")
+    assert len(before) >= 3 and len(after) == len(before)
+    for a, b in zip(before, after, strict=True):
+        assert a.shape == b.shape
+        assert float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()) < 12.0  # codec noise only

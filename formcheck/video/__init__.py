@@ -12,7 +12,7 @@ The source side, from the file to the pictures:
     cuts.py       `find_cut`, `Cut`: where a clip splits for two readers side by side
     seek.py       `frames_at`: chosen frames by their time
     image.py      a decoded frame as an upright RGB or BGR array (`to_image`)
-    size.py       `fit_size`: a size scaled down to a limit
+    size.py       `fit_size`: a size scaled down to a limit; `sizes_of_width`: those of a given width
 
 The sink side:
 
@@ -25,6 +25,6 @@ from formcheck.video.image import to_image
 from formcheck.video.reader import DecodeStats, read_frames
 from formcheck.video.seek import frames_at
 from formcheck.video.sink import VideoSink
-from formcheck.video.size import fit_size
+from formcheck.video.size import fit_size, sizes_of_width
 
-__all__ = ["Cut", "DecodeStats", "VideoSink", "find_cut", "fit_size", "frames_at", "probe", "read_frames", "to_image"]
+__all__ = ["Cut", "DecodeStats", "VideoSink", "find_cut", "fit_size", "frames_at", "probe", "read_frames", "sizes_of_width", "to_image"]

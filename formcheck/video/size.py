@@ -10,3 +10,13 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     if scale >= 1.0:
         return width, height
     return max(2, 2 * round(width * scale / 2)), max(2, 2 * round(height * scale / 2))
+
+
+
+def sizes_of_width(width: int, height: int, scaled_width: int) -> list[tuple[int, int]]:
+    """The sizes `fit_size` can give a `width` x `height` picture that come out `scaled_width`
+    wide (several: widths and heights are rounded to even numbers), for finding the size a
+    video was made at from its width."""
+    long_side = max(scaled_width, round(scaled_width * height / width))
+    sizes = {fit_size(width, height, side) for side in range(long_side - 4, long_side + 5)}
+    return sorted(size for size in sizes if size[0] == scaled_width)
