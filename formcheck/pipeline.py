@@ -8,12 +8,10 @@ results folder in one rename at the end, so a crash or Ctrl-C never leaves a mix
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import shutil
 import threading
-import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
@@ -27,7 +25,8 @@ from formcheck._threads import Background as _Background, Consumer, prefetch
 from formcheck.errors import AnalysisError, FormcheckError, OutputError
 from formcheck.cues import load_profile
 from formcheck.pose import ModelInfo, find_model
-from formcheck.series import PoseSeries, VideoInfo, interpolate_skipped, load_npz, save_npz
+from formcheck.results import file_sha256, link_or_copy, prepare_dir, publish, write_outputs
+from formcheck.series import PoseSeries, VideoInfo, interpolate_skipped, load_npz
 from formcheck.video import DecodeStats, VideoSink, fit_size, probe, read_frames, sizes_of_width
 
 if TYPE_CHECKING:
@@ -69,15 +68,6 @@ class AnalysisResult:
     out_dir: Path
     report: dict
     files: list[str] = field(default_factory=list)
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 #: The pose model runs at most this often by default. Phones film at 60, 120 or 240 fps; 60 fps
@@ -215,57 +205,6 @@ def _keys_for_video(video: Path, clean: PoseSeries, rep: dict) -> render.KeyFram
     return None
 
 
-def _prepare_dir(out_root: Path, stem: str) -> Path:
-    try:
-        out_root.mkdir(parents=True, exist_ok=True)
-        tmp = out_root / f".{stem}.partial-{uuid.uuid4().hex[:8]}"
-        tmp.mkdir()
-    except OSError as exc:
-        raise OutputError(
-            f"cannot create the output folder ({exc.strerror or exc}) — choose a writable folder with -o",
-            out_root,
-        ) from exc
-    return tmp
-
-
-def _publish(tmp: Path, final: Path) -> None:
-    """Replace `final` by `tmp` so readers see either the old or the new results, never a mix."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(final, old)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def write_outputs(
-    out: Path,
-    raw: PoseSeries,
-    clean: PoseSeries,
-    rep: dict,
-    meta: dict,
-    images: dict | None = None,
-    video: bool = False,
-    plots: dict | None = None,
-) -> list[str]:
-    """Write landmarks.npz, frames.csv, strides.csv, report.json and report.html into `out`.
-
-    Adds the capture-quality section to `rep` from `meta["capture"]` (the light measured on the
-    frames), so `rescore` reproduces it from landmarks.npz. `images` are the key frames
-    (`render.KeyFrames.images`); `video` says whether annotated.mp4 sits beside the page.
-    """
-    from formcheck import report
-
-    rep["capture"] = report.capture_quality(rep, clean, meta.get("capture"))
-    save_npz(out / "landmarks.npz", raw, clean, meta)
-    report.write_frames_csv(out / "frames.csv", clean, rep)
-    report.write_strides_csv(out / "strides.csv", rep)
-    report.write_json(out / "report.json", rep)
-    report.write_html(out / "report.html", rep, video, series=clean, images=images, plots=plots)
-    return ["landmarks.npz", "frames.csv", "strides.csv", "report.json", "report.html"]
-
-
 def analyze(
     clip: str | os.PathLike,
     out_root: str | os.PathLike = "formcheck-out",
@@ -320,7 +259,7 @@ def analyze(
         "profile_path": options.profile_path,
     }
     clean, rep = engine.evaluate(raw, meta, profile)
-    tmp = _prepare_dir(out_root, clip.stem)
+    tmp = prepare_dir(out_root, clip.stem)
     try:
         overlay, keys = _overlay_and_keys(clean, rep, video_size(info.width, info.height, options.video_max_side))
         plots = _Background(report.plots_for, rep, clean)  # drawn while the video pass runs
@@ -339,7 +278,7 @@ def analyze(
         if options.video:
             files.append("annotated.mp4")
         final = out_root / clip.stem
-        _publish(tmp, final)
+        publish(tmp, final)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         if isinstance(exc, OutputError):
@@ -372,7 +311,7 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
 
     profile = load_profile(meta.get("profile_path"))
     clean, rep = engine.evaluate(raw, meta, profile)
-    tmp = _prepare_dir(result_dir.parent, result_dir.name)
+    tmp = prepare_dir(result_dir.parent, result_dir.name)
     try:
         video = result_dir / "annotated.mp4"
         overlay, keys = _overlay_and_keys(clean, rep, video_size(clean.width, clean.height))
@@ -387,14 +326,10 @@ def rescore(result_dir: str | os.PathLike, profile_path: str | None = None) -> A
             keys.images.clear()  # a damaged file only costs the pictures, not the new report
         files = write_outputs(tmp, raw, clean, rep, meta, keys.images, video.exists())
         if video.exists():
-            os.link(video, tmp / "annotated.mp4") if _same_fs(video, tmp) else shutil.copy2(video, tmp)
+            link_or_copy(video, tmp / "annotated.mp4")
             files.append("annotated.mp4")
-        _publish(tmp, result_dir)
+        publish(tmp, result_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return AnalysisResult(out_dir=result_dir, report=rep, files=files)
-
-
-def _same_fs(a: Path, b: Path) -> bool:
-    return a.stat().st_dev == b.stat().st_dev

@@ -25,7 +25,7 @@ LAYERS: dict[str, int] = {
     "gait": 3, "plots": 3,
     "engine": 4, "tracking": 4, "relook": 4,
     "report": 5,
-    "render": 6,
+    "render": 6, "results": 6,
     "pipeline": 7,
     "batch": 8, "live": 8, "web": 8,
     "commands": 9, "cli": 10, "__main__": 11,
