@@ -308,3 +308,17 @@ def test_front_and_rear_views_travel_along_the_line_of_sight(faces_camera: bool,
     assert g.movement == movement, g.locomotion_signals
     assert g.cadence_spm == pytest.approx(170, abs=6)
     assert g.locomotion_signals["pelvis_phase"]["weight"] == 0.0 if "pelvis_phase" in g.locomotion_signals else True
+
+
+def test_a_stationary_segment_has_no_travel() -> None:
+    """Standing while the picture drifts sideways (a hand-held phone, the athlete swaying): the
+    stretch is stationary, and a stationary stretch travels nowhere (the report and the video's
+    panel must not say 'moving →' beside 'Stationary')."""
+    run = generate(GaitSpec(facing=1, travel=1, duration_s=4.0, seed=26))
+    stand = _standing(run, 3.0)
+    stand.xy[..., 0] -= np.linspace(0.4, 0.0, len(stand))[:, None]  # drifts 0.4 frame widths to where the run starts
+    _, rep = evaluate(_concat(stand, run), meta_for(GaitSpec(duration_s=7.0)), PROFILE)
+    segs = rep["movement"]["segments"]
+    assert segs[0]["movement"] == "stationary", segs
+    assert all(s["travel"] == "none" for s in segs if s["movement"] in ("stationary", "not_in_view")), segs
+    assert segs[-1]["movement"] == "forward_running" and segs[-1]["travel"] != "none", segs

@@ -109,6 +109,8 @@ def _segments(g: Gait, t: np.ndarray, windows: list[dict], present: np.ndarray) 
                 b["movement"] = "turning"
     out: list[dict] = []
     for s in segs:
+        if s["movement"] in ("stationary", "not_in_view"):
+            s["travel"] = 0  # standing or out of view is no travel, whatever the hips' drift in the window
         conf = g.locomotion_confidence if s["movement"].endswith(("_running", "_walking")) else 0.5
         s["confidence"] = round(conf, 3)
         if out and out[-1]["movement"] == s["movement"]:
