@@ -8,7 +8,8 @@ models load; the second decoder seeks to the key frame before it and checks that
 where a full read would show that frame, so frames and times are exactly those of a full read.
 Where the packets cannot vouch for that (no key frame there, missing or repeated timestamps),
 the second decoder decodes the first half without converting it instead (cheap, but not free).
-A scout thread counts the people in view once a second with a single-frame (IMAGE-mode) detector.
+A scout thread (`formcheck.scout`) counts the people in view once a second with a single-frame
+(IMAGE-mode) detector.
 
 Bystanders: a tracker follows one person until the scout sees more in its half; from then on it
 tracks up to `MAX_PEOPLE`, until the scout has seen at most one person `QUIET_CHECKS` times in a
@@ -21,7 +22,6 @@ way: the model never runs twice over a frame.
 from __future__ import annotations
 
 import contextlib
-import queue
 import signal
 import threading
 import time
@@ -36,6 +36,7 @@ from formcheck.camera import COLUMNS as MOTION_COLUMNS, CameraMotion
 from formcheck.errors import VideoError
 from formcheck.light import LightMeter
 from formcheck.pose import DetectedPose, ModelInfo, PoseEstimator, load_estimator
+from formcheck.scout import SCOUT_EVERY_S, Check, Scout
 from formcheck.series import PoseSeries, VideoInfo
 from formcheck.video import Cut, DecodeStats, fit_size, find_cut, read_frames
 
@@ -43,8 +44,6 @@ from formcheck.video import Cut, DecodeStats, fit_size, find_cut, read_frames
 Progress = Callable[[str, int, int], None]
 
 _UNKNOWN_MOTION = np.full(len(MOTION_COLUMNS), np.nan, np.float32)
-#: Seconds between the people counts.
-SCOUT_EVERY_S = 1.0
 #: Frames between asking the scout about a frame and acting on its count (time for it to count).
 SCOUT_LAG_FRAMES = 6
 #: The most people tracked at once when choosing the athlete.
@@ -65,11 +64,6 @@ MIN_SPLIT_FRAMES = 120
 MODEL_MAX_SIDE = 1280
 #: Seconds between returns of freed memory to the system while tracking.
 TRIM_EVERY_S = 2.0
-#: Single-frame detection finds small or low-contrast people less readily than tracking does, so
-#: the scout accepts weaker detections: a false alarm only costs tracking a second person.
-SCOUT_CONFIDENCE = 0.3
-
-_STOP = object()
 
 
 class Pacer:
@@ -92,59 +86,6 @@ class Pacer:
         return True
 
 
-class _Check:
-    """One people count asked of the scout: the frame it was asked for and, once done, the count."""
-
-    def __init__(self, frame: int, rgb: np.ndarray) -> None:
-        self.frame, self.rgb = frame, rgb
-        self.people = 0
-        self.done = threading.Event()
-
-
-class _Scout(threading.Thread):
-    """Counts the people in single frames, in its own thread, in the order asked."""
-
-    def __init__(self, model: ModelInfo) -> None:
-        super().__init__(name="formcheck-scout", daemon=True)
-        self.model = model
-        self.estimator: PoseEstimator | None = None  # loaded in the thread: models load side by side
-        self.camera = CameraMotion()  # the background's motion between the frames the model sees
-        self.motion: list[np.ndarray] = []
-        self.inbox: queue.Queue = queue.Queue()
-        self.error: BaseException | None = None
-
-    def ask(self, frame: int, rgb: np.ndarray) -> _Check:
-        check = _Check(frame, rgb)
-        self.inbox.put(check)
-        return check
-
-    def run(self) -> None:
-        try:
-            self.estimator = load_estimator(self.model, num_poses=MAX_PEOPLE, video=False, min_confidence=SCOUT_CONFIDENCE)
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-            self.error = exc
-        while (check := self.inbox.get()) is not _STOP:
-            try:
-                if self.error is None and self.estimator is not None:
-                    check.people = len(subject.distinct(self.estimator.estimate(check.rgb, 0)))
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread
-                self.error = exc
-            finally:
-                check.rgb = None
-                check.done.set()
-
-    def wait(self, check: _Check) -> int:
-        """The count of `check`, waiting for it (0 if the scout failed: its error is raised later)."""
-        while not check.done.wait(0.1):
-            if not self.is_alive():
-                return 0
-        return check.people
-
-    def finish(self) -> None:
-        self.inbox.put(_STOP)
-        self.join()
-
-
 class _Plan:
     """Where the clip is cut, decided in the main thread while the trackers load their models.
     `cut` is None when the halves are cut by counting frames (see `track_clip`)."""
@@ -159,7 +100,7 @@ class _Segment(threading.Thread):
     first piece up to the plan's cut, the second from it (see `track_clip`)."""
 
     def __init__(self, clip: Path, info: VideoInfo, model: ModelInfo, first: int, stop: int | None,
-                 analysis_fps: float, scout: _Scout, plan: _Plan) -> None:  # fmt: skip
+                 analysis_fps: float, scout: Scout, plan: _Plan) -> None:  # fmt: skip
         super().__init__(name=f"formcheck-track-{first}", daemon=True)
         self.clip, self.info, self.model, self.first, self.stop = clip, info, model, first, stop
         self.scout, self.plan = scout, plan
@@ -186,7 +127,7 @@ class _Segment(threading.Thread):
 
     def _track(self) -> None:
         tracking, last_ms, next_scout, quiet = 1, -1, -1.0, 0
-        checks: list[_Check] = []
+        checks: list[Check] = []
         size = fit_size(self.info.width, self.info.height, MODEL_MAX_SIDE)
         # The pacer runs in the decoding thread: frames the model skips are never converted. One
         # decoding thread per reader: the models keep every core busy, and FFmpeg's frame
@@ -269,7 +210,7 @@ def track_clip(
 ) -> tuple[PoseSeries, DecodeStats, dict, np.ndarray]:
     """The athlete's raw pose series (NaN where not found), decoding stats, the report's
     `subject` section, and which frames the model skipped (analysis_fps below the clip's rate)."""
-    scout = _Scout(model)
+    scout = Scout(model)
     segments: list[_Segment] = []
     plan = _Plan()
     try:

@@ -22,7 +22,7 @@ LAYERS: dict[str, int] = {
     "console": 1,
     "series": 1, "pose": 1, "cues": 1, "filters": 1,
     "metrics": 2, "clean": 2, "video": 2, "light": 2, "synthetic": 2, "camera": 2, "subject": 2,
-    "gait": 3, "plots": 3,
+    "gait": 3, "plots": 3, "scout": 3,
     "engine": 4, "tracking": 4, "relook": 4,
     "report": 5,
     "render": 6, "results": 6,
