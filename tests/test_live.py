@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES, run_cli, sample
+from test_camera import _follow_walker
 
 from formcheck import live
 from formcheck.cli import cli
@@ -126,6 +127,19 @@ def test_report_of_the_recorded_session_is_the_analyze_report(session: tuple) ->
     assert rep["input"]["frames"] == 135
     assert rep["detection"]["coverage"] >= 0.9
     assert _video_facts(folder / "annotated.mp4")[:3] == ("h264", "yuv420p", 135)
+
+
+def test_a_camera_following_the_athlete_is_seen_live(session: tuple, tmp_path: Path, analysed: dict[str, Path]) -> None:
+    """The live window measures the camera's motion as analyze does: a phone following the
+    walker (the background sliding by) is 'panning' or 'following' and the walker still walks
+    forwards; the tripod clip of the session is 'static'."""
+    clip = tmp_path / "followed.mp4"
+    _follow_walker(sample("forward"), analysed["forward"] / "landmarks.npz", clip)
+    result = live.run(live.LiveOptions(source=str(clip), as_fast_as_possible=True), live.HeadlessDisplay())
+    assert result.camera in ("panning", "following"), result
+    assert result.movement == "forward_walking", result
+    still, _, _ = session
+    assert still.camera == "static" and still.movement == "backward_walking", still
 
 
 def test_keys_pause_record_snapshot_and_quit_through_the_display(tmp_path: Path) -> None:

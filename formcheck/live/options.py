@@ -62,6 +62,8 @@ class LiveResult:
         end: why it stopped: "quit", "end of source", "max seconds", "interrupted", "source failed".
         recording / recorded_frames: the saved recording, if any, and its frame count.
         snapshots: PNG files written with the `s` key.
+        movement / camera: what the last scored window showed (e.g. "forward_running";
+            "static", "panning" or "following"), None if no window was scored.
         report: the `analyze` result of the recording (with `report_dir`).
         errors: failures that did not lose the session (source died, report failed, ...).
     """
@@ -80,6 +82,8 @@ class LiveResult:
     recording: Path | None = None
     recorded_frames: int = 0
     snapshots: list[Path] = field(default_factory=list)
+    movement: str | None = None
+    camera: str | None = None
     report: AnalysisResult | None = None
     errors: list[FormcheckError] = field(default_factory=list)
 

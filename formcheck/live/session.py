@@ -66,10 +66,11 @@ class _Session:
         t0 = time.perf_counter()
         ms = max(round(frame.t_s * 1000.0), self._last_ms + 1)  # VIDEO mode: strictly increasing
         self._last_ms = ms
-        found = estimator.estimate(cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB), ms)
+        rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
+        found = estimator.estimate(rgb, ms)
         t1 = time.perf_counter()
         self.result.frames_with_pose += bool(found)
-        self.window.add(frame.t_s, found, (frame.bgr.shape[1], frame.bgr.shape[0]))
+        self.window.add(frame.t_s, found, rgb)
         self.recording.write(frame.bgr, frame.t_s)
         changes = self.window.score(worker, frame.t_s)
         if changes is not None:
@@ -174,6 +175,9 @@ def run(options: LiveOptions, display: Display, progress: Progress | None = None
         source.close()
         display.close()
     result = session.result
+    if session.window.rep is not None:
+        result.movement = session.window.rep["movement"]["type"]
+        result.camera = session.window.rep.get("camera", {}).get("label")
     if result.recording is not None and options.report_dir is not None:
         try:
             how = AnalyzeOptions(model_path=options.model_path, profile_path=options.profile_path)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from formcheck.camera import CameraMotion
 from formcheck.cues import CueHysteresis
 from formcheck.filters import OneEuroFilter
 from formcheck.landmarks import NUM_LANDMARKS
@@ -32,6 +33,7 @@ class _Pose:
     visibility: np.ndarray
     world: np.ndarray
     smooth_xy: np.ndarray
+    motion: np.ndarray  # the background's motion since the previous processed frame (`formcheck.camera`)
 
 
 def _no_pose() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,17 +56,20 @@ class RollingWindow:
         self.size = (info.width, info.height)
         self.poses: deque[_Pose] = deque()
         self.euro = OneEuroFilter(options.smoothing)
+        self.camera = CameraMotion()  # a phone panning or following: travel against the ground, as offline
         self.hysteresis = CueHysteresis(options.hold_s)
         self.history: deque[tuple[float, dict[str, str]]] = deque()
         self.rep: dict | None = None
         self.note = "warming_up"  # shown instead of the movement type while there is no report
         self._last_eval_s = -np.inf
 
-    def add(self, t_s: float, found: list[DetectedPose], size: tuple[int, int]) -> None:
-        """The pose the model found in a frame (or none), smoothed; poses too old leave."""
-        self.size = size
+    def add(self, t_s: float, found: list[DetectedPose], rgb: np.ndarray) -> None:
+        """The pose the model found in frame `rgb` (or none), smoothed, and the background's
+        motion since the previous frame; poses too old leave."""
+        self.size = (rgb.shape[1], rgb.shape[0])
         xy, vis, world = (found[0].xy, found[0].visibility, found[0].world) if found else _no_pose()
-        self.poses.append(_Pose(t_s, xy, vis, world, self.euro(xy, t_s)))
+        motion = self.camera.update(rgb, [p.xy for p in found])
+        self.poses.append(_Pose(t_s, xy, vis, world, self.euro(xy, t_s), motion))
         while self.poses[0].t_s < t_s - self.o.window_s:
             self.poses.popleft()
 
@@ -72,6 +77,7 @@ class RollingWindow:
         """After a pause the window's poses are stale: start it afresh."""
         self.poses.clear()
         self.euro.reset()
+        self.camera = CameraMotion()
 
     def score(self, worker: CueWorker, t_s: float) -> list[tuple[float, str, str]] | None:
         """Adopt the worker's result; give it the newest window when it is idle and one is due.
@@ -89,7 +95,7 @@ class RollingWindow:
 
     def _raw_window(self) -> PoseSeries:
         ps = list(self.poses)
-        return PoseSeries(
+        series = PoseSeries(
             xy=np.stack([p.xy for p in ps]),
             visibility=np.stack([p.visibility for p in ps]),
             world=np.stack([p.world for p in ps]),
@@ -97,6 +103,8 @@ class RollingWindow:
             width=self.size[0],
             height=self.size[1],
         )
+        series.motion = np.stack([p.motion for p in ps])
+        return series
 
     def _meta(self) -> dict:
         """What `engine.evaluate` needs to know about the input, as `pipeline.analyze` gives it."""
