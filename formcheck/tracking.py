@@ -13,8 +13,9 @@ A scout thread (`formcheck.scout`) counts the people in view once a second with 
 
 Bystanders: a tracker follows one person until the scout sees more in its half; from then on it
 tracks up to `MAX_PEOPLE`, until the scout has seen at most one person `QUIET_CHECKS` times in a
-row (tracking several people costs the model about 1.7 times as much, even while only one is in
-view: it looks for the others in every frame). The athlete is chosen over the whole clip by
+row while the tracker itself found at most one lately (a count misses the small and the half
+hidden; tracking several people costs the model about 1.7 times as much, even while only one is
+in view: it looks for the others in every frame). The athlete is chosen over the whole clip by
 `formcheck.subject` (the person who travels furthest with the most leg motion). One pass either
 way: the model never runs twice over a frame.
 """
@@ -157,7 +158,10 @@ class _Segment(threading.Thread):
             while checks and checks[0].frame + SCOUT_LAG_FRAMES <= n:
                 people = self.scout.wait(checks.pop(0))
                 self.people_seen = max(self.people_seen, people)
-                quiet = quiet + 1 if people <= 1 else 0
+                # A count of one while this tracker itself follows two people lately is the count
+                # missing someone (single-frame detection misses the small and the half hidden).
+                seen = max((len(p) for p in self.poses[-SCOUT_LAG_FRAMES - 30 :] if p is not None), default=0)
+                quiet = quiet + 1 if people <= 1 and (tracking == 1 or seen <= 1) else 0
                 want = max(want, min(people, MAX_PEOPLE))  # more people than tracked: follow them all
                 if quiet >= QUIET_CHECKS:  # alone again for a while: one person is cheaper to track
                     want = 1

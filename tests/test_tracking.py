@@ -234,3 +234,30 @@ def test_models_load_side_by_side_in_a_fresh_process() -> None:
     for _ in range(3):
         proc = subprocess.run([sys.executable, "-c", _LOAD_AT_ONCE], capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0 and proc.stdout.strip() == "4 []", proc.stdout + proc.stderr[-2000:]
+
+
+def test_a_count_of_one_does_not_drop_someone_the_tracker_still_follows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Single-frame detection misses people who are small or half hidden: counts of one while the
+    tracker itself still follows two people do not send it back to one person (a fresh one-person
+    model would follow whoever its detector saw first, the bystander as readily as the athlete)."""
+    multi = sample("multi_person")
+    frames = [img for _, img in read_frames(multi, "bgr24")]
+    clip = tmp_path / "both_stay.mp4"
+    with VideoSink(clip, probe(multi).width, probe(multi).height, 30.0) as sink:
+        for n, img in enumerate(frames + frames[::-1]):
+            sink.write(img, n / 30.0)
+    monkeypatch.setattr(tracking, "TRACKERS", 1)
+    real_wait = tracking.Scout.wait
+    monkeypatch.setattr(tracking.Scout, "wait", lambda self, check: max(2, real_wait(self, check)) if check.frame < 60 else 1)
+    loads: list[int] = []
+    real_load = tracking.load_estimator
+
+    def load(model, num_poses=1, video=True, **kw):  # noqa: ANN001, ANN202 - records, then loads the real model
+        if video:
+            loads.append(num_poses)
+        return real_load(model, num_poses=num_poses, video=video, **kw)
+
+    monkeypatch.setattr(tracking, "load_estimator", load)
+    series, _, chosen, _ = tracking.track_clip(clip, probe(clip), find_model())
+    assert chosen["method"] == "multi"
+    assert loads[:2] == [1, 2] and 1 not in loads[2:], loads  # both followed to the end
