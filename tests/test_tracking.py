@@ -164,6 +164,20 @@ def test_bystander_clip_tracks_everyone_in_one_pass() -> None:
     assert len(series) == stats.frames
 
 
+def _record_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The people each tracker's (VIDEO-mode) model is loaded for, in order, as the real models load."""
+    loads: list[int] = []
+    real_load = tracking.load_estimator
+
+    def load(model, num_poses=1, video=True, **kw):  # noqa: ANN001, ANN202 - records, then loads the real model
+        if video:
+            loads.append(num_poses)
+        return real_load(model, num_poses=num_poses, video=video, **kw)
+
+    monkeypatch.setattr(tracking, "load_estimator", load)
+    return loads
+
+
 def test_tracker_goes_back_to_one_person_when_the_bystander_has_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two people, then one alone for 9 s: the tracker follows both, then (after `QUIET_CHECKS`
     counts of one) only one again, which costs the model about half as much per frame."""
@@ -176,15 +190,7 @@ def test_tracker_goes_back_to_one_person_when_the_bystander_has_gone(tmp_path: P
         for n, img in enumerate(frames + alone + alone[::-1]):
             sink.write(img, n / 30.0)
     monkeypatch.setattr(tracking, "TRACKERS", 1)  # one tracker: its model loads in order
-    loads: list[int] = []
-    real_load = tracking.load_estimator
-
-    def load(model, num_poses=1, video=True, **kw):  # noqa: ANN001, ANN202 - records, then loads the real model
-        if video:
-            loads.append(num_poses)
-        return real_load(model, num_poses=num_poses, video=video, **kw)
-
-    monkeypatch.setattr(tracking, "load_estimator", load)
+    loads = _record_loads(monkeypatch)
     info = probe(clip)
     series, stats, chosen, _ = tracking.track_clip(clip, info, find_model())
     assert len(series) == stats.frames == len(frames) + 2 * len(alone)
@@ -249,15 +255,7 @@ def test_a_count_of_one_does_not_drop_someone_the_tracker_still_follows(tmp_path
     monkeypatch.setattr(tracking, "TRACKERS", 1)
     real_wait = tracking.Scout.wait
     monkeypatch.setattr(tracking.Scout, "wait", lambda self, check: max(2, real_wait(self, check)) if check.frame < 60 else 1)
-    loads: list[int] = []
-    real_load = tracking.load_estimator
-
-    def load(model, num_poses=1, video=True, **kw):  # noqa: ANN001, ANN202 - records, then loads the real model
-        if video:
-            loads.append(num_poses)
-        return real_load(model, num_poses=num_poses, video=video, **kw)
-
-    monkeypatch.setattr(tracking, "load_estimator", load)
+    loads = _record_loads(monkeypatch)
     series, _, chosen, _ = tracking.track_clip(clip, probe(clip), find_model())
     assert chosen["method"] == "multi"
     assert loads[:2] == [1, 2] and 1 not in loads[2:], loads  # both followed to the end
