@@ -40,12 +40,13 @@ def sports2d_demo() -> Path:
     return dest
 
 
-def looped_clip(src: Path, seconds: float, height: int | None = None) -> Path:
-    """A clip of `seconds` made from `src` played forwards and backwards, scaled to `height`."""
+def looped_clip(src: Path, seconds: float, height: int | None = None, key_every: int | None = None) -> Path:
+    """A clip of `seconds` made from `src` played forwards and backwards, scaled to `height`,
+    with a key frame every `key_every` frames if given (phones write about one a second)."""
     info = probe(src)
     h = height or info.height
     w = int(round(info.width * h / info.height / 2)) * 2
-    dest = CACHE / f"{src.stem}_{int(seconds)}s_{h}p.mp4"
+    dest = CACHE / f"{src.stem}_{int(seconds)}s_{h}p{f'_k{key_every}' if key_every else ''}.mp4"
     if dest.exists():
         return dest
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -53,7 +54,7 @@ def looped_clip(src: Path, seconds: float, height: int | None = None) -> Path:
     cycle = frames + frames[-2:0:-1]
     total = int(seconds * info.fps)
     tmp = dest.with_suffix(".partial.mp4")
-    with VideoSink(tmp, w, h, info.fps, crf=26, preset="veryfast") as sink:
+    with VideoSink(tmp, w, h, info.fps, crf=26, preset="veryfast", key_every=key_every) as sink:
         for i in range(total):
             sink.write(cycle[i % len(cycle)], i / info.fps)
     tmp.replace(dest)

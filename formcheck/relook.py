@@ -27,7 +27,7 @@ from formcheck._threads import Background as _Background
 from formcheck.landmarks import Landmark as L
 from formcheck.pose import DetectedPose, ModelInfo, load_estimator
 from formcheck.series import PoseSeries, VideoInfo
-from formcheck.video import fit_size, read_frames
+from formcheck.video import fit_size, frames_at
 
 #: Only absences at least this long are looked at again (shorter ones are filled by the cleaner).
 MIN_GAP_S = 0.3
@@ -147,13 +147,10 @@ def second_look(clip: Path, info: VideoInfo, model: ModelInfo, series: PoseSerie
     workers = min(WORKERS, len({lk.gap for lk in looks}))
     models = _Background(lambda: [load_estimator(model, num_poses=2, video=False) for _ in range(workers)])
     crops: dict[int, dict[int, tuple[np.ndarray, np.ndarray]]] = {id(lk): {} for lk in looks}
-    last = max(wanted)
     try:
-        for n, (_, rgb) in enumerate(read_frames(clip, "rgb24", want=lambda k, _t: k in wanted, size=size, threads=False)):
-            if n > last:
-                break
-            if rgb is None or n not in wanted:
-                continue
+        # Only the frames looked at are decoded, from the key frame before each stretch of them:
+        # a gap near the end of a long clip does not cost decoding the whole clip again.
+        for n, rgb in frames_at(clip, {k: float(series.t_s[k]) for k in wanted}, "rgb24", size):
             h, w = rgb.shape[:2]
             for lk in wanted[n]:
                 b = bands[id(lk)]

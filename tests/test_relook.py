@@ -20,12 +20,12 @@ from formcheck.video import VideoSink, probe, read_frames
 W, H, SCALE, FRAMES = 1280, 720, 0.7, 90
 
 
-def _small_walker_clip(path: Path, empty_from: int | None = None) -> tuple[int, int]:
+def _small_walker_clip(path: Path, empty_from: int | None = None, key_every: int | None = None) -> tuple[int, int]:
     """Write the clip; returns where the shrunk sample's top-left corner sits."""
     rng = np.random.default_rng(0)
     canvas = cv2.GaussianBlur(rng.integers(60, 200, (H, W, 3), dtype=np.uint8), (0, 0), 3)
     x0 = y0 = 0
-    with VideoSink(path, W, H, 30.0) as sink:
+    with VideoSink(path, W, H, 30.0, key_every=key_every) as sink:
         for n, (_, img) in enumerate(read_frames(sample("forward"), "bgr24")):
             if n >= FRAMES:
                 break
@@ -52,9 +52,11 @@ def reference() -> PoseSeries:
     return tracking.track_clip(clip, probe(clip), find_model())[0]
 
 
-def test_second_look_finds_a_small_athlete_the_detector_missed(tmp_path: Path, reference: PoseSeries) -> None:
+@pytest.mark.parametrize("key_every", [None, 10], ids=["one key frame", "a key frame every 10 frames"])
+def test_second_look_finds_a_small_athlete_the_detector_missed(tmp_path: Path, reference: PoseSeries, key_every: int | None) -> None:
+    """With key frames often (as phones write them) the look seeks to each stretch it reads."""
     clip = tmp_path / "small_walker.mp4"
-    x0, y0 = _small_walker_clip(clip)
+    x0, y0 = _small_walker_clip(clip, key_every=key_every)
     info = probe(clip)
     series, _, _, skipped = tracking.track_clip(clip, info, find_model())
     before = series.detected.copy()

@@ -33,6 +33,7 @@ class VideoSink:
         fps: float,
         crf: int = 23,
         preset: str = "ultrafast",
+        key_every: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.width = width - width % 2
@@ -54,6 +55,8 @@ class VideoSink:
             # CABAC: the Constrained Baseline tools that every player decodes.
             options["x264-params"] = "deblock=0,0"
         stream.options = options
+        if key_every:  # a key frame every this many frames (phones: about one a second)
+            stream.codec_context.gop_size = key_every
         self._stream = stream
         self._last_pts = -1
         self.frames = 0
