@@ -115,7 +115,6 @@ class Labels:
         self.draw(img, text, x, y)
 
 
-
 def status_icon(status: str, size_px: int) -> Sprite:
     """A round badge in the status colour with a mark: ✓ good, – fair, ✕ poor (not colour alone)."""
     scale = 4  # draw large, then downsample: smooth edges
