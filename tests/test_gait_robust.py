@@ -253,15 +253,19 @@ def test_a_runner_coming_toward_the_camera_is_chosen_over_a_bystander() -> None:
     assert "closer to the camera" in info["reason"]
 
 
-def _depth_runner(faces_camera: bool, toward: bool, cadence_spm: float = 170.0, seconds: float = 4.0) -> PoseSeries:
+def _depth_runner(faces_camera: bool, toward: bool, cadence_spm: float = 170.0, seconds: float = 4.0,
+                  start_h: float = 0.3, perspective: bool = False) -> PoseSeries:  # fmt: skip
     """A runner filmed from in front or behind: the body's size in the picture grows (coming
     closer) or shrinks (going away) over time, the feet take turns being the nearer, lower one
     once a step, the elbows are bent; the left shoulder is on the image right when they face
-    the camera, and their nose is nearer the camera than their ears."""
+    the camera, and their nose is nearer the camera than their ears. `perspective`: the feet's
+    height difference shrinks with the body's size, as a real camera sees it (a step's depth
+    looks shallower further away), from a larger one close up."""
     fps = 30.0
     t = np.arange(0, seconds, 1 / fps)
     n = len(t)
-    h = 0.3 * np.exp((0.15 if toward else -0.15) * t)  # shoulders to ankles, frame heights
+    h = start_h * np.exp((0.15 if toward else -0.15) * t)  # shoulders to ankles, frame heights
+    lift = 0.3 * h * h / h.max() if perspective else 0.12 * h  # the nearer foot's drop
     phase = np.pi * t * cadence_spm / 60.0  # one stride = two steps
     side = 1.0 if faces_camera else -1.0  # + : the athlete's left is the image right
     aspect = 16 / 9
@@ -274,7 +278,7 @@ def _depth_runner(faces_camera: bool, toward: bool, cadence_spm: float = 170.0, 
         put(L[f"{s}_SHOULDER"], side * sign * 0.12, hip_y - 0.3 * h)
         put(L[f"{s}_HIP"], side * sign * 0.07, hip_y + 0 * h)
         near = sign * np.sin(phase)  # + : this foot is the nearer one
-        ankle_y = hip_y + 0.7 * h + 0.12 * h * near - 0.05 * h * np.clip(-near, 0, None)
+        ankle_y = hip_y + 0.7 * h + lift * near - 0.05 * h * np.clip(-near, 0, None)
         put(L[f"{s}_KNEE"], side * sign * 0.07, (hip_y + ankle_y) / 2)
         put(L[f"{s}_ANKLE"], side * sign * 0.07, ankle_y)
         put(L[f"{s}_HEEL"], side * sign * 0.07, ankle_y + 0.01 * h)
@@ -322,3 +326,53 @@ def test_a_stationary_segment_has_no_travel() -> None:
     assert segs[0]["movement"] == "stationary", segs
     assert all(s["travel"] == "none" for s in segs if s["movement"] in ("stationary", "not_in_view")), segs
     assert segs[-1]["movement"] == "forward_running" and segs[-1]["travel"] != "none", segs
+
+
+def _far_votes_scrambled(s: PoseSeries, from_s: float, seed: int) -> PoseSeries:
+    """`s` with the left and right shoulders, hips and ears swapped in half the frames after
+    `from_s` (chosen at random), and the nose's depth noisy there: a far, small figure's
+    left-right order as the model gives it."""
+    rng = np.random.default_rng(seed)
+    far = np.flatnonzero(s.t_s >= from_s)
+    flip = far[rng.random(len(far)) < 0.5]
+    for a, b in ((L.LEFT_SHOULDER, L.RIGHT_SHOULDER), (L.LEFT_HIP, L.RIGHT_HIP), (L.LEFT_EAR, L.RIGHT_EAR)):
+        for arr in (s.xy, s.world):
+            arr[flip, a], arr[flip, b] = arr[flip, b].copy(), arr[flip, a].copy()
+    s.world[far, L.NOSE, 2] = rng.normal(0, 0.1, len(far))
+    return s
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")
+@pytest.mark.parametrize("toward", [False, True])
+def test_a_far_runner_filmed_from_behind_is_running_all_the_way(toward: bool) -> None:
+    """From behind, the runner going away (or, reversed in time, coming closer) from 0.45 to
+    0.12 frame heights: the feet's height difference shrinks with the size (perspective) and
+    the far figure's left and right come out swapped half the time. Running the whole way,
+    facing away throughout: never 'stationary' or facing the camera in the far part."""
+    s = _depth_runner(False, False, seconds=9.0, start_h=0.45, perspective=True)
+    s = _far_votes_scrambled(s, 6.0, seed=3)
+    if toward:  # the same clip backwards: a backwards runner approaching, back to the camera
+        s = PoseSeries(s.xy[::-1].copy(), s.visibility[::-1].copy(), s.world[::-1].copy(), s.t_s.copy(), s.width, s.height)
+    g = _analyse(s)
+    want = "backward_running" if toward else "forward_running"
+    assert g.axis == "depth" and g.movement == want, g.segments
+    assert [(x["movement"], x["facing"]) for x in g.segments] == [(want, -1)], g.segments
+    assert g.cadence_spm == pytest.approx(170, abs=6)
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")
+def test_a_far_runner_who_stops_is_stationary_at_the_end() -> None:
+    """The perspective allowance is for stepping while travelling: the same runner stopping far
+    away (the size held, the feet side by side with landmark noise) is stationary there."""
+    run = _depth_runner(False, False, seconds=6.0, start_h=0.45, perspective=True)
+    rng = np.random.default_rng(5)
+    n = 90
+    last = run.xy[-1].copy()
+    for side in ("LEFT", "RIGHT"):  # both feet down at the same height
+        for part in ("ANKLE", "HEEL", "FOOT_INDEX"):
+            last[L[f"{side}_{part}"], 1] = max(run.xy[-1, L[f"LEFT_{part}"], 1], run.xy[-1, L[f"RIGHT_{part}"], 1])
+    stand = PoseSeries((last + rng.normal(0, 0.002, (n, 33, 2))).astype(np.float32), np.ones((n, 33), np.float32),
+                       np.repeat(run.world[-1:], n, 0), np.arange(n) / 30.0, run.width, run.height)  # fmt: skip
+    g = _analyse(_concat(run, stand))
+    assert g.segments[0]["movement"] == "forward_running", g.segments
+    assert g.segments[-1]["movement"] == "stationary" and g.segments[-1]["start_s"] >= 5.0, g.segments

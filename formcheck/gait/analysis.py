@@ -71,7 +71,7 @@ def analyse(series: PoseSeries, opts: GaitOptions = GaitOptions()) -> Gait:
     dead = travel_threshold(step_s, opts)
     if axis == "depth":  # size change per second; slowed playback: per step
         dead = min(opts.depth_speed_per_s, 0.02 / step_s) if step_s else opts.depth_speed_per_s
-    windows = _windows(pos, t, face, spread, pos_unit, win_s, treadmill, dead, opts)
+    windows = _windows(pos, t, face, spread, pos_unit, win_s, treadmill, dead, opts, depth=axis == "depth")
     kinds = _frame_kinds(t, windows)
     active = (kinds == "locomotion") & present
     if step_s is None:
