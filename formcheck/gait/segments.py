@@ -35,7 +35,7 @@ def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarra
     """Overlapping windows (hop = half a window): presence, speed along the axis (`pos` / `leg`
     per second), facing, stepping. `depth`: travel along the line of sight, `pos` is the log of
     the body's size (see `MIN_PERSPECTIVE_SCALE`, `SURE_FACING`)."""
-    out = []
+    out, sure = [], []  # sure: how far each window's facing votes agree
     hop = win_s / 2
     ref_size = float(np.nanpercentile(pos, 90)) if depth and np.isfinite(pos).any() else float("nan")
     start = float(t[0])
@@ -62,28 +62,28 @@ def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarra
         else:
             kind = "stationary"
         votes = face[sel][np.isfinite(face[sel])]
+        sure.append(abs(float(votes.mean())) if votes.size else 0.0)
         out.append({"start_s": round(start, 3), "end_s": round(min(start + win_s, end_t), 3),
                     "facing": _sign(_nanmedian(face[sel]), 0.2), "travel": travel,
                     "speed_legs_s": None if not np.isfinite(speed) else round(speed, 3),
-                    "kind": kind, "sure": abs(float(votes.mean())) if votes.size else 0.0})  # fmt: skip
+                    "kind": kind})  # fmt: skip
         if start + win_s >= end_t:
             break
         start += hop
     if depth:
-        _hold_facing(out)
-    for w in out:
-        w.pop("sure")
+        _hold_facing(out, sure)
     return out
 
 
-def _hold_facing(windows: list[dict]) -> None:
-    """Windows unsure of the facing take that of the nearest window that is sure (in time)."""
-    sure = [k for k, w in enumerate(windows) if w["sure"] >= SURE_FACING and w["facing"]]
-    if not sure:
+def _hold_facing(windows: list[dict], sure: list[float]) -> None:
+    """Windows unsure of the facing (`sure` below `SURE_FACING`) take that of the nearest
+    window that is sure (in time)."""
+    held = [k for k, w in enumerate(windows) if sure[k] >= SURE_FACING and w["facing"]]
+    if not held:
         return
     for k, w in enumerate(windows):
-        if w["sure"] < SURE_FACING:
-            w["facing"] = windows[min(sure, key=lambda j: (abs(j - k), j))]["facing"]
+        if sure[k] < SURE_FACING:
+            w["facing"] = windows[min(held, key=lambda j: (abs(j - k), j))]["facing"]
 
 
 def _frame_kinds(t: np.ndarray, windows: list[dict]) -> np.ndarray:
