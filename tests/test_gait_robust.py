@@ -254,17 +254,22 @@ def test_a_runner_coming_toward_the_camera_is_chosen_over_a_bystander() -> None:
 
 
 def _depth_runner(faces_camera: bool, toward: bool, cadence_spm: float = 170.0, seconds: float = 4.0,
-                  start_h: float = 0.3, perspective: bool = False) -> PoseSeries:  # fmt: skip
+                  start_h: float = 0.3, perspective: bool = False, rate: float = 0.15,
+                  dip: tuple[float, float, float] | None = None) -> PoseSeries:  # fmt: skip
     """A runner filmed from in front or behind: the body's size in the picture grows (coming
     closer) or shrinks (going away) over time, the feet take turns being the nearer, lower one
     once a step, the elbows are bent; the left shoulder is on the image right when they face
     the camera, and their nose is nearer the camera than their ears. `perspective`: the feet's
     height difference shrinks with the body's size, as a real camera sees it (a step's depth
-    looks shallower further away), from a larger one close up."""
+    looks shallower further away), from a larger one close up. `rate`: how fast the size
+    changes (log units a second); `dip`: (from_s, to_s, log units) the size drops by between
+    the two times (a zoom out, or a bad fit, against the travel)."""
     fps = 30.0
     t = np.arange(0, seconds, 1 / fps)
     n = len(t)
-    h = start_h * np.exp((0.15 if toward else -0.15) * t)  # shoulders to ankles, frame heights
+    h = start_h * np.exp((rate if toward else -rate) * t)  # shoulders to ankles, frame heights
+    if dip is not None:
+        h = h * np.exp(-dip[2] * np.clip((t - dip[0]) / (dip[1] - dip[0]), 0.0, 1.0))
     lift = 0.3 * h * h / h.max() if perspective else 0.12 * h  # the nearer foot's drop
     phase = np.pi * t * cadence_spm / 60.0  # one stride = two steps
     side = 1.0 if faces_camera else -1.0  # + : the athlete's left is the image right
@@ -376,3 +381,15 @@ def test_a_far_runner_who_stops_is_stationary_at_the_end() -> None:
     g = _analyse(_concat(run, stand))
     assert g.segments[0]["movement"] == "forward_running", g.segments
     assert g.segments[-1]["movement"] == "stationary" and g.segments[-1]["start_s"] >= 5.0, g.segments
+
+
+@pytest.mark.filterwarnings("ignore:All-NaN slice:RuntimeWarning")  # the landmarks a front view has no use for
+def test_a_weak_lone_reversal_of_travel_is_not_a_segment_and_a_strong_one_is() -> None:
+    """Coming toward the camera for 10 s, the body's size drops for a moment at 5 s (a zoom out,
+    a bad fit): one window's fit travels the other way, weakly. That is not a stretch of
+    backwards running; a drop twice as deep (a window reversing at four times the threshold) is."""
+    weak = _analyse(_depth_runner(True, True, seconds=10.0, rate=0.06, dip=(4.9, 5.1, 0.15)))
+    assert any(w["speed_legs_s"] < 0 for w in weak.windows)  # the fit did reverse
+    assert [s["movement"] for s in weak.segments] == ["forward_running"], weak.segments
+    strong = _analyse(_depth_runner(True, True, seconds=10.0, rate=0.06, dip=(4.9, 5.1, 0.3)))
+    assert [s["movement"] for s in strong.segments] == ["forward_running", "backward_running", "forward_running"], strong.segments

@@ -28,6 +28,10 @@ MIN_PERSPECTIVE_SCALE = 0.25
 #: order, the face) agree less than this (|mean| of votes in [-1, 1]) keeps the facing of the
 #: nearest window that is sure: a far, small figure's left and right are often swapped.
 SURE_FACING = 0.5
+#: A lone window travelling against both neighbours (facing the same way throughout) at less
+#: than this many times the travel threshold takes their travel: a reversal too short and weak
+#: to tell from the hips' (or, in depth, the body size's) noise — a zoom, a stumble, a bad fit.
+WEAK_REVERSAL = 2.0
 
 
 def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarray, leg: float,
@@ -72,7 +76,20 @@ def _windows(pos: np.ndarray, t: np.ndarray, face: np.ndarray, spread: np.ndarra
         start += hop
     if depth:
         _hold_facing(out, sure)
+    _drop_weak_reversals(out, dead)
     return out
+
+
+def _drop_weak_reversals(windows: list[dict], dead: float) -> None:
+    """A window whose travel reverses that of both neighbours, facing as they do, at a speed
+    below `WEAK_REVERSAL` times the threshold `dead`, takes the neighbours' travel."""
+    for k in range(1, len(windows) - 1):
+        a, w, c = windows[k - 1], windows[k], windows[k + 1]
+        speed = w["speed_legs_s"]
+        if not w["travel"] or speed is None or abs(speed) >= WEAK_REVERSAL * dead:
+            continue
+        if a["travel"] == c["travel"] == -w["travel"] and a["facing"] == w["facing"] == c["facing"] != 0:
+            w["travel"] = a["travel"]
 
 
 def _hold_facing(windows: list[dict], sure: list[float]) -> None:
