@@ -19,7 +19,7 @@ from formcheck.engine import evaluate, load_profile
 from formcheck.landmarks import Landmark as L
 from formcheck.pose import DetectedPose
 from formcheck.series import PoseSeries
-from formcheck.subject import choose, link, stitch
+from formcheck.subject import choose, distinct, link, stitch
 from formcheck.synthetic import GaitSpec, generate, meta_for
 
 PROFILE = load_profile()
@@ -231,6 +231,97 @@ def test_track_pieces_of_one_person_are_joined_and_a_bystander_is_not() -> None:
     assert len(joined) == 1 and min(athlete.poses) == 0 and len(athlete.poses) == 50
     bystander = next(tr for tr in tracks if tr.id not in joined and tr is not athlete)
     assert min(bystander.poses) == 0 and max(bystander.poses) == 59
+
+
+def _wide(p: DetectedPose, width: float) -> DetectedPose:
+    """`p` with its left side `width` to the left of its right side (a box with an area)."""
+    left = [lm for lm in L if lm.name.startswith("LEFT_")]
+    p.xy[left, 0] -= width
+    return p
+
+
+def _squashed(x: float, y: float, size: float) -> DetectedPose:
+    """A stray second detection of a person: every landmark squeezed around their hips."""
+    return _wide(_pose(x, y, size=size * 0.4), 0.02)
+
+
+def test_a_squashed_second_detection_is_one_person_and_a_two_person_pose_is_not() -> None:
+    """Detection can return someone twice: whole, and squashed around the same hips (more
+    "visible" than the whole pose). That is one person, the whole one. A pose made of one
+    person's head and another's legs holds a whole person's box too, but its hips are elsewhere:
+    both are kept, for the linker to choose between."""
+    whole = _wide(_pose(0.5, 0.7, size=0.3), 0.05)
+    whole.visibility[:] = 0.8
+    squashed = _squashed(0.5, 0.7, 0.3)
+    kept = distinct([squashed, whole])
+    assert len(kept) == 1 and kept[0] is whole
+    chimera = _wide(_pose(0.5, 0.5, size=0.7), 0.06)  # from the man on the box's head to the walker's feet
+    assert len(distinct([whole, chimera])) == 2
+
+
+def test_a_stray_detection_beside_the_athlete_does_not_take_their_track() -> None:
+    """A second, slightly offset detection of the athlete for one frame starts a track of its
+    own; in the next frame the athlete is nearer that stray's hips than their own last ones,
+    and still stays on their own track. A pose twice as tall is never linked to it."""
+    frames: list[list[DetectedPose]] = []
+    for i in range(40):
+        x = 0.2 + 0.01 * i
+        found = [_pose(x, 0.7)]
+        if i == 20:
+            found.append(_pose(x + 0.012, 0.7))  # the stray, a little ahead
+        if i == 30:
+            found = [_pose(x, 0.5, size=0.7)]  # a pose made of two people, at the athlete's place
+        frames.append(found)
+    tracks = link(frames, aspect=16 / 9)
+    athlete = max(tracks, key=lambda tr: len(tr.poses))
+    assert sorted(athlete.poses) == [i for i in range(40) if i != 30]
+
+
+def test_a_bystanders_piece_is_not_joined_to_the_athlete() -> None:
+    """Pieces that look like a continuation only in time: someone 1.5 body sizes away in the
+    very next frame (the man standing on the box, when the athlete walks in below him), someone
+    up in the stands just before the sprinter starts below, and a stray second detection of a
+    bystander standing where the athlete starts, while the bystander's own track goes on."""
+    t = np.arange(120) / 30.0
+
+    def athlete_from_60(way: float = 1.0) -> list[list[DetectedPose]]:
+        return [[_pose(0.3 + way * 0.01 * (i - 60), 0.7)] if i >= 60 else [] for i in range(120)]
+
+    for x, y, last in ((0.4, 0.27, 59), (0.33, 0.35, 50)):  # on the box; in the stands
+        frames = athlete_from_60()
+        for i in range(0, last + 1):
+            frames[i].append(_pose(x, y, size=0.29))
+        tracks = [tr for tr in link(frames, aspect=16 / 9) if len(tr.poses) >= 3]
+        athlete = next(tr for tr in tracks if min(tr.poses) == 60)
+        assert stitch(athlete, tracks, t, aspect=16 / 9) == [], (x, y)
+
+    frames = athlete_from_60(way=-1.0)  # running off to the left, away from the bystander
+    for i in range(0, 120):
+        frames[i].append(_pose(0.36, 0.7, size=0.29))  # standing, all along
+    for i in (40, 44, 48):
+        frames[i].append(_pose(0.366, 0.71, size=0.27))  # a stray second detection of them
+    tracks = [tr for tr in link(frames, aspect=16 / 9, max_gap=5) if len(tr.poses) >= 3]
+    athlete = next(tr for tr in tracks if min(tr.poses) == 60)
+    assert any(min(tr.poses) == 40 and len(tr.poses) == 3 for tr in tracks)  # the stray's piece
+    assert stitch(athlete, tracks, t, aspect=16 / 9) == []
+
+
+def test_an_athlete_running_to_and_fro_is_chosen_over_a_bystander_who_shifts() -> None:
+    """Back and forth across the frame the athlete ends where they started: how far they ranged
+    counts, not where they ended."""
+    t = np.arange(180) / 30.0
+    frames: list[list[DetectedPose]] = []
+    for i in range(180):
+        x = 0.3 + 0.9 * (1 - abs(1 - i / 90))  # out and back
+        athlete = _pose(x, 0.7)
+        bystander = _pose(1.5 + 0.02 * np.sin(i / 5), 0.7)
+        for p, lift in ((athlete, 0.03 * np.sin(2 * np.pi * i / 12)), (bystander, 0.0)):
+            p.xy[L.LEFT_ANKLE, 1] -= max(lift, 0)
+            p.xy[L.RIGHT_ANKLE, 1] -= max(-lift, 0)
+        frames.append([bystander, athlete])
+    series, info = choose(frames, t, 1280, 720)
+    chosen = next(c for c in info["candidates"] if c["track"] == info["chosen_track"])
+    assert chosen["travel_body_sizes"] > 2.5 and abs(np.nanmedian(series.xy[:, L.LEFT_HIP, 0]) - 0.75) < 0.1
 
 
 def test_a_runner_coming_toward_the_camera_is_chosen_over_a_bystander() -> None:
