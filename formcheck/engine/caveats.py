@@ -42,7 +42,10 @@ def _warnings(g: Gait, coverage: float, fps: float, vis: float, decode: dict, su
             "decoded (a cut-off or damaged file); the analysis covers what was readable."
         )
     if subject.get("people_max", 1) > 1:
-        w.append(f"Up to {subject['people_max']} people were in view; the athlete was chosen as the one who moved most steadily across the frame.")
+        w.append(
+            f"Up to {subject['people_max']} people were in view; the athlete was chosen as the one who covered "
+            "the most ground (across the frame, or toward or away from the camera) with the most leg motion."
+        )
     if g.movement not in ("backward_running", "backward_walking"):
         w.append(f"This clip looks like {g.movement.replace('_', ' ')}, not backwards running; the cues are scored for backwards running.")
     return w
