@@ -26,6 +26,8 @@ from formcheck.series import PoseSeries
 #: ended, plus `STITCH_SPEED` body sizes a second of the gap between them (a sprinter's pace).
 STITCH_NEAR = 1.0
 STITCH_SPEED = 6.0
+#: ... and no more than this many body sizes higher or lower (a sprinter rising from the blocks
+#: lifts the hips about half a body size; someone in the stands is well above the track).
 STITCH_RISE = 0.75
 #: Frames a track must hold before it claims poses ahead of newer tracks (see `link`).
 CONFIRMED = 5
